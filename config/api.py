@@ -1,0 +1,62 @@
+"""One exception handler for the API: every error is `{"code", "message", "extra"}`.
+
+A validation error names the field and the reason ("phone: 'x' is not a valid US phone number").
+A denied object is a 404, the same as a missing one, so ids cannot be probed.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from privacy.errors import DomainError
+
+
+def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else prefix or name))
+        return out
+    if isinstance(detail, list):
+        out = []
+        for i, item in enumerate(detail):
+            if isinstance(item, dict):
+                out.extend(_flatten(item, f"{prefix}[{i}]"))
+            else:
+                out.extend(_flatten(item, prefix))
+        return out
+    return [(prefix, str(detail))]
+
+
+def _body(code: str, message: str, extra: dict | None = None) -> dict:
+    return {"code": code, "message": message, "extra": extra or {}}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(_body(exc.code, exc.message, exc.extra), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return Response(_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        pairs = _flatten(exc.detail)
+        message = " ".join(f"{field}: {reason}" if field else reason for field, reason in pairs)
+        fields: dict[str, list[str]] = {}
+        for field, reason in pairs:
+            fields.setdefault(field or "non_field_errors", []).append(reason)
+        return Response(_body("invalid", message, {"fields": fields}), status=400)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        detail = getattr(exc, "detail", "")
+        code = getattr(exc, "default_code", "error")
+        response.data = _body(str(code), str(detail))
+    return response

@@ -1,0 +1,22 @@
+"""The Celery app. Safe defaults: a task is acknowledged after it ran only where it says it is
+idempotent (`acks_late=True` on the task); a worker lost mid-task puts the task back; one task is
+prefetched at a time so an emergency message never waits behind a worker's hoard."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("reunify")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_acks_late=False,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # Longer than any task may run, so Redis does not redeliver a task that is still running.
+    broker_transport_options={"visibility_timeout": 60 * 60 * 2},
+    task_default_queue="default",
+    broker_connection_retry_on_startup=True,
+)
+app.autodiscover_tasks()

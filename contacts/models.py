@@ -1,0 +1,209 @@
+"""Schools, students, adults, their phones and emails, and who each adult is to each student.
+
+StudentContact follows Ed-Fi's StudentContactAssociation. A family is derived, never stored:
+the students connected through shared guardians.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class School(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    timezone = models.CharField(max_length=64, default="America/Chicago")
+    sis_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Student(models.Model):
+    sis_id = models.CharField(max_length=64, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    grade = models.CharField(max_length=8, blank=True)
+    home_language = models.CharField(max_length=16, default="en")
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["school", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.sis_id})"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+class Person(models.Model):
+    """An adult: a guardian or another contact. Never a user account."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_language = models.CharField(max_length=16, default="en")  # BCP 47
+    sis_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class ContactPoint(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+
+    class Label(models.TextChoices):
+        MOBILE = "mobile", "Mobile"
+        HOME = "home", "Home"
+        WORK = "work", "Work"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        VERIFIED = "verified", "Verified"
+        INVALID = "invalid", "Invalid"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # E.164 for a phone, lower-case for an email.
+    value = models.CharField(max_length=254)
+    label = models.CharField(max_length=8, choices=Label.choices, default=Label.MOBILE)
+    sms_capable = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNVERIFIED)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_failure = models.CharField(max_length=200, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["person_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "value"], name="contactpoint_unique_value"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="phone", value__startswith="+")
+                | Q(kind="email", value__contains="@"),
+                name="contactpoint_value_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="phone") | Q(sms_capable=False), name="contactpoint_sms_only_phone"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_label_display()}) of person {self.person_id}"
+
+    @property
+    def reachable(self) -> bool:
+        return self.status in (self.Status.UNVERIFIED, self.Status.VERIFIED)
+
+
+class StudentContact(models.Model):
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
+        GUARDIAN = "guardian", "Guardian"
+        STEPPARENT = "stepparent", "Stepparent"
+        GRANDPARENT = "grandparent", "Grandparent"
+        AUNT_UNCLE = "aunt_uncle", "Aunt or uncle"
+        SIBLING = "sibling", "Adult sibling"
+        RELATIVE = "relative", "Other relative"
+        FOSTER = "foster", "Foster parent"
+        FRIEND = "friend", "Family friend"
+        NEIGHBOR = "neighbor", "Neighbor"
+        CAREGIVER = "caregiver", "Caregiver"
+        OTHER = "other", "Other"
+
+    class Pickup(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        PENDING = "pending_review", "Pending review"
+        NOT_ALLOWED = "not_allowed", "Not allowed"
+        # A court order or other restriction: never release to this adult.
+        PROHIBITED = "prohibited", "Prohibited"
+
+    class Source(models.TextChoices):
+        SIS = "sis", "SIS"
+        PORTAL = "portal", "Parent portal"
+        STAFF = "staff", "Staff"
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="student_links")
+    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    legal_guardian = models.BooleanField(default=False)
+    lives_with = models.BooleanField(default=False)
+    # 1 = call first; empty = not an emergency contact.
+    emergency_priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    pickup_status = models.CharField(
+        max_length=16, choices=Pickup.choices, default=Pickup.NOT_ALLOWED
+    )
+    receives_notifications = models.BooleanField(default=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["student_id", models.F("emergency_priority").asc(nulls_last=True), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "person"], name="studentcontact_unique_pair"
+            ),
+            models.UniqueConstraint(
+                fields=["student", "emergency_priority"],
+                condition=Q(emergency_priority__isnull=False),
+                name="studentcontact_unique_priority",
+            ),
+            models.CheckConstraint(
+                condition=Q(emergency_priority__isnull=True) | Q(emergency_priority__gte=1),
+                name="studentcontact_priority_positive",
+            ),
+            # A prohibited adult is never someone the school calls to take the child.
+            models.CheckConstraint(
+                condition=~Q(pickup_status="prohibited") | Q(emergency_priority__isnull=True),
+                name="studentcontact_prohibited_not_emergency",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "student"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.student_id} ({self.relationship})"
+
+
+class StaffMembership(models.Model):
+    """Which school a school-staff user works at (a user may work at several)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schools"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="staff")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="staffmembership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.school_id}"

@@ -1,0 +1,65 @@
+"""Audit and access records. Callers invoke these inside their own transaction so the record and
+the change commit together or not at all."""
+
+from typing import Any
+
+from django.db import models
+
+from .models import AccessLogEntry, AuditEntry
+
+
+def actor_label_for(actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return f"user:{actor.pk}:{actor.get_username()}"
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one audit entry. `actor` is a user, or a label string for portal/import/system."""
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_label=actor_label_for(actor),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+    )
+
+
+def audit_bulk(
+    *, actor, action: str, label: str, rows: list[tuple[str, dict | None, dict | None]]
+) -> None:
+    """Audit many changes of one kind at once (importers). `rows` are (object_id, before, after)."""
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=user,
+                actor_label=actor_label_for(actor),
+                action=action,
+                object_type=label,
+                object_id=object_id,
+                before=before,
+                after=after,
+            )
+            for object_id, before, after in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def access_record(*, actor, action: str, obj: models.Model) -> None:
+    AccessLogEntry.objects.create(
+        actor=actor, action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReunifyConfig(AppConfig):
+    name = "reunify"
+    verbose_name = "Reunification"

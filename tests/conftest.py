@@ -1,0 +1,103 @@
+"""Shared fixtures and the named personas of the test suite."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from contacts.models import Student, StudentContact
+from privacy.roles import Role
+from tests.factories import (
+    EmailFactory,
+    PersonFactory,
+    PhoneFactory,
+    SchoolFactory,
+    StudentContactFactory,
+    StudentFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def lincoln(db):
+    return SchoolFactory(code="LIN", name="Lincoln Elementary")
+
+
+@pytest.fixture
+def washington(db):
+    return SchoolFactory(code="WAS", name="Washington Middle School")
+
+
+@dataclass
+class Family:
+    guardian: object
+    other_guardian: object
+    children: list[Student]
+    links: list[StudentContact]
+
+
+@pytest.fixture
+def parent_of_three(lincoln, washington):
+    """Maria Lopez, who prefers Spanish, with three children: two at Lincoln, one at Washington.
+    Her partner Jose is the second guardian."""
+    maria = PersonFactory(first_name="Maria", last_name="Lopez", preferred_language="es")
+    PhoneFactory(person=maria, value="+13125550101")
+    EmailFactory(person=maria, value="maria.lopez@example.org")
+    jose = PersonFactory(first_name="Jose", last_name="Lopez", preferred_language="es")
+    PhoneFactory(person=jose, value="+13125550102")
+    children = [
+        StudentFactory(first_name="Ana", last_name="Lopez", school=lincoln, grade="02"),
+        StudentFactory(first_name="Luis", last_name="Lopez", school=lincoln, grade="04"),
+        StudentFactory(first_name="Sofia", last_name="Lopez", school=washington, grade="07"),
+    ]
+    links = []
+    for child in children:
+        links.append(StudentContactFactory(student=child, person=maria, emergency_priority=1))
+        links.append(
+            StudentContactFactory(
+                student=child, person=jose, relationship="father", emergency_priority=2
+            )
+        )
+    return Family(guardian=maria, other_guardian=jose, children=children, links=links)
+
+
+@pytest.fixture
+def lincoln_staff(lincoln):
+    return UserFactory(username="lincoln.office", roles=[Role.SCHOOL_STAFF], schools=[lincoln])
+
+
+@pytest.fixture
+def washington_staff(washington):
+    """A staff member of another school than Lincoln."""
+    return UserFactory(
+        username="washington.office", roles=[Role.SCHOOL_STAFF], schools=[washington]
+    )
+
+
+@pytest.fixture
+def crisis_lead(db):
+    return UserFactory(username="crisis.lead", roles=[Role.CRISIS_LEAD])
+
+
+@pytest.fixture
+def data_team(db):
+    return UserFactory(username="data.team", roles=[Role.DATA_TEAM])
+
+
+@pytest.fixture
+def counselor_at_lincoln(lincoln):
+    return UserFactory(username="counselor.lincoln", roles=[Role.COUNSELOR], schools=[lincoln])
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    def _as(user):
+        api.force_authenticate(user)
+        return api
+
+    return _as
