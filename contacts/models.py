@@ -94,6 +94,8 @@ class ContactPoint(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     last_failure = models.CharField(max_length=200, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
+    # Where it came from: an SIS import may remove what the SIS gave, never what a parent added.
+    source = models.CharField(max_length=8, default="staff")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

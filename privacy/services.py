@@ -20,18 +20,22 @@ def audit_record(
     *,
     actor,
     action: str,
-    obj: models.Model,
+    obj: models.Model | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
 ) -> AuditEntry:
-    """Write one audit entry. `actor` is a user, or a label string for portal/import/system."""
+    """Write one audit entry about `obj` (or about `object_type`/`object_id` when the change
+    concerns no single row, such as an import run). `actor` is a user, or a label string for
+    portal/import/system writes."""
     user = actor if actor is not None and not isinstance(actor, str) else None
     return AuditEntry.objects.create(
         actor=user,
         actor_label=actor_label_for(actor),
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_type=obj._meta.label_lower if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else object_id,
         before=before,
         after=after,
     )
