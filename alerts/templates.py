@@ -1,10 +1,17 @@
-"""Message templates, one per key, translated with Django's gettext catalogs."""
+"""Message templates, one per key, translated with Django's gettext catalogs
+(alerts/locale/<lang>/LC_MESSAGES/django.po). The same body serves SMS, voice (read aloud with
+<Say>) and email, so every body is short, names the district, and carries no markup."""
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from . import sms
+
+logger = logging.getLogger(__name__)
 
 # key -> (subject, body). Bodies are str.format templates; {district} is always available.
 TEMPLATES: dict[str, tuple[Any, Any]] = {
@@ -22,14 +29,56 @@ TEMPLATES: dict[str, tuple[Any, Any]] = {
             "{district}: {adult} was added as a pickup adult for {students}. School staff will review it."
         ),
     ),
+    "campaign.verify": (
+        _("Please confirm your emergency contacts"),
+        _(
+            "{district}: please check your children's emergency contacts: {link} Reply YES if all are correct."
+        ),
+    ),
+    "campaign.reminder": (
+        _("Reminder: confirm your emergency contacts"),
+        _(
+            "{district}: reminder, please check your children's emergency contacts by {deadline}: {link}"
+        ),
+    ),
+    "case.pickup_request": (
+        _("Can you pick up a student today?"),
+        _(
+            "{district}: can you pick up {students} at {school} today? Reply YES if you can. Bring a photo ID."
+        ),
+    ),
+    "case.pickup_confirmed": (
+        _("Thank you: pickup confirmed"),
+        _(
+            "{district}: thank you. Please come to the office of {school} with a photo ID to pick up {students}."
+        ),
+    ),
+    "alerts.help": (
+        _("Help"),
+        _(
+            "{district} family alerts. Reply STOP to end texts, START to resume. For help, call your school office."
+        ),
+    ),
 }
+
+
+def language_for(preferred: str | None) -> str:
+    """The recipient's language if we have templates in it (es-MX → es), else English."""
+    primary = (preferred or "").replace("_", "-").split("-")[0].lower()
+    return primary if primary in dict(settings.LANGUAGES) else "en"
 
 
 def render_template(
     key: str, language: str, channel: str, context: dict[str, Any]
 ) -> tuple[str, str]:
+    """Return (subject, body) for a template in a language. Raises KeyError for an unknown key
+    and for a context that lacks one of the template's fields."""
     subject, body = TEMPLATES[key]
     values = {"district": settings.DISTRICT_NAME, **context}
-    lang = language if language in dict(settings.LANGUAGES) else "en"
-    with translation.override(lang):
-        return str(subject).format(**values), str(body).format(**values)
+    with translation.override(language_for(language)):
+        rendered = str(subject).format(**values), str(body).format(**values)
+    if channel == "sms" and sms.segments(rendered[1]) > sms.MAX_SEGMENTS:
+        # Still sent (Twilio splits up to 1,600 characters) but a template or a caller's
+        # context has grown past what we promise; key only, the body may hold a code.
+        logger.warning("alerts sms body over %s segments: template=%s", sms.MAX_SEGMENTS, key)
+    return rendered

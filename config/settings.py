@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "privacy",
     "alerts",
     "contacts",
+    "contacts.portal",
     "reunify",
 ]
 

@@ -1,0 +1,87 @@
+"""Admin: delivery status per message, filterable by status, channel, lane and failure reason.
+Read-only, and without bodies or full addresses (one-time codes and portal links live there)."""
+
+from django.contrib import admin
+
+from .models import InboundMessage, Message, Suppression
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "recipient_person_id",
+        "channel",
+        "address_hint",
+        "purpose",
+        "template_key",
+        "language",
+        "lane",
+        "status",
+        "attempts",
+        "error_code",
+    ]
+    list_filter = ["status", "channel", "lane", "error_code", "purpose", "language", "emergency"]
+    search_fields = ["=recipient_person_id", "=provider_id", "template_key"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "recipient_person_id",
+        "contact_point_id",
+        "channel",
+        "address_hint",
+        "purpose",
+        "template_key",
+        "language",
+        "emergency",
+        "lane",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "delivered_at",
+        "failed_at",
+        "provider_id",
+        "error_code",
+        "error",
+        "fallback",
+        "fallback_of",
+        "reply_flow",
+    ]
+    readonly_fields = fields
+    list_select_related = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "received_at", "outcome", "in_reply_to"]
+    list_filter = ["outcome"]
+    fields = ["received_at", "provider_id", "outcome", "in_reply_to"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "keyword"]
+    fields = ["created_at", "keyword"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

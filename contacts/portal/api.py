@@ -1,0 +1,46 @@
+"""The staff review queue over the REST API: list pending pickup adults, approve or reject."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+
+
+class PendingPickupOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    student_id = serializers.IntegerField()
+    student_name = serializers.CharField(source="student.display_name")
+    school = serializers.CharField(source="student.school.code")
+    person_id = serializers.IntegerField()
+    person_name = serializers.CharField(source="person.display_name")
+    relationship = serializers.CharField()
+    pickup_status = serializers.CharField()
+    source = serializers.CharField()
+    requested_at = serializers.DateTimeField(source="updated_at")
+
+
+class ReviewQueueView(ListAPIView):
+    """Pickup adults awaiting review in the schools the caller may edit contacts for."""
+
+    serializer_class = PendingPickupOutput
+
+    def get_queryset(self):
+        return selectors.pending_pickups_visible_to(self.request.user)
+
+
+class DecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+
+
+class ReviewDecisionView(APIView):
+    @extend_schema(request=DecisionInput, responses=PendingPickupOutput)
+    def post(self, request, link_id: int):
+        link = selectors.get_pending_pickup_for(request.user, link_id)
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        approve = data.validated_data["decision"] == "approve"
+        link = services.pickup_review_decide(actor=request.user, link=link, approve=approve)
+        return Response(PendingPickupOutput(link).data)

@@ -1,0 +1,38 @@
+"""Portal settings, each overridable in config/settings.py or the environment-driven settings."""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def _get(name: str, default):
+    return getattr(settings, name, default)
+
+
+def code_ttl() -> timedelta:
+    return timedelta(seconds=_get("PORTAL_CODE_TTL_SECONDS", 600))
+
+
+def code_max_attempts() -> int:
+    return _get("PORTAL_CODE_MAX_ATTEMPTS", 5)
+
+
+def session_age() -> timedelta:
+    return timedelta(seconds=_get("PORTAL_SESSION_AGE_SECONDS", 2 * 60 * 60))
+
+
+def link_ttl() -> timedelta:
+    return timedelta(days=_get("PORTAL_LINK_TTL_DAYS", 14))
+
+
+def rate_per_identifier() -> tuple[int, int]:
+    """(requests, window in seconds) for "send me a code" per phone or email."""
+    return tuple(_get("PORTAL_RATE_PER_IDENTIFIER", (5, 3600)))
+
+
+def rate_per_ip() -> tuple[int, int]:
+    return tuple(_get("PORTAL_RATE_PER_IP", (30, 3600)))
+
+
+def affidavit_max_age() -> timedelta:
+    return timedelta(days=_get("PORTAL_AFFIDAVIT_MAX_AGE_DAYS", 365))

@@ -1,0 +1,51 @@
+"""Domain errors shown to a guardian, in the guardian's language, next to the field concerned.
+
+Services raise DomainError with an English message for logs and the API; the portal shows the
+translated message for the error's code instead (falling back to a generic one).
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from privacy.errors import DomainError
+
+MESSAGES = {
+    "required": _("This field is required."),
+    "too_long": _("This is too long (at most 100 characters)."),
+    "invalid_phone": _(
+        "This is not a valid phone number. Example: 312-555-0123 or +52 55 1234 5678."
+    ),
+    "invalid_email": _("This is not a valid email address. Example: name@example.com."),
+    "invalid_choice": _("Choose one of the options."),
+    "invalid_language": _("Choose one of the options."),
+    "invalid_priority": _("Enter a whole number from 1 to 99, or leave it empty."),
+    "duplicate": _("This person or number is already on the list."),
+    "priority_taken": _("Another contact already has this place in the call order."),
+    "prohibited_emergency_contact": _("This person cannot be an emergency contact."),
+    "wrong_code": _("That code is not right. Check the message and try again."),
+    "expired": _("This code has expired. Ask for a new one."),
+    "too_many_attempts": _("Too many wrong codes. Ask for a new one."),
+    "rate_limited": _("Too many requests. Please wait and try again later."),
+    "link_invalid": _("This link has expired or was already used. Ask for a code instead."),
+    "last_pickup_adult": _(
+        "This is the last adult allowed to pick up your child. Check the box to confirm."
+    ),
+    "last_contact_point": _("Keep at least one phone number or email address."),
+    "shared_contact": _(
+        "This person is also a contact for other children. Please ask the school office."
+    ),
+    "future_date": _("The date cannot be in the future."),
+    "already_decided": _("This request was already decided."),
+    "not_collected": _("The district does not collect this information."),
+}
+FALLBACK = _("This could not be saved. Check the value and try again.")
+
+
+def message_for(error: DomainError) -> str:
+    return str(MESSAGES.get(error.code, FALLBACK))
+
+
+def add_to_form(form: forms.Form, error: DomainError) -> None:
+    """Put the translated error next to its field (or at the top of the form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, message_for(error))

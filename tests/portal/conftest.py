@@ -1,0 +1,43 @@
+"""Portal fixtures: signing a guardian in, and reading codes from the outbox."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from alerts.models import Message
+from contacts.portal.access import SESSION_KEY
+from contacts.portal.services import portal_session_start
+
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+def code_from_outbox(address: str) -> str:
+    """The code in the newest message sent to `address` (what the guardian reads on the phone)."""
+    message = Message.objects.filter(address=address).order_by("-id").first()
+    assert message is not None, "no message was sent to that address"
+    return CODE.search(message.body).group(1)
+
+
+def sign_in_client(client: Client, person, language: str = "en") -> Client:
+    _session, key = portal_session_start(person=person, via="test")
+    session = client.session
+    session[SESSION_KEY] = key
+    session.save()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+@pytest.fixture
+def maria_client(client, parent_of_three):
+    """Maria Lopez signed in, reading the portal in English."""
+    return sign_in_client(client, parent_of_three.guardian)
+
+
+@pytest.fixture
+def as_guardian(db):
+    def _as(person, language="en"):
+        return sign_in_client(Client(), person, language)
+
+    return _as
