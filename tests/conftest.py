@@ -1,5 +1,7 @@
 """Shared fixtures and the named personas of the test suite."""
 
+import os
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +18,35 @@ from tests.factories import (
     StudentFactory,
     UserFactory,
 )
+
+
+def pytest_configure(config):
+    # CI sets this for its second run: a missing service there is a failure, never a skip.
+    if os.environ.get("REUNIFY_REQUIRE_SERVICES"):
+        missing = []
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            missing.append("DATABASE_URL=postgres://...")
+        if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+            missing.append("CELERY_BROKER_URL=redis://...")
+        if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+            missing.append("/usr/bin/chromium")
+        if missing:
+            raise pytest.UsageError(f"REUNIFY_REQUIRE_SERVICES is set but missing: {missing}")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_unless_integration(request):
+    """Unit tests run tasks in process, as the embedded default does, even when the run points
+    at a real broker; integration tests use the real broker and a real worker."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture
