@@ -29,6 +29,11 @@ from .models import Channel, ErrorCode, Message
 
 logger = logging.getLogger(__name__)
 
+# The twilio client logs every request URL at INFO, and a list request carries the phone number
+# in its query string: give it a logger of its own that only speaks up for warnings.
+_twilio_http_logger = logging.getLogger("alerts.transports.twilio_http")
+_twilio_http_logger.setLevel(logging.WARNING)
+
 
 class TransportError(Exception):
     def __init__(
@@ -142,7 +147,11 @@ class TwilioTransport(Transport):
         key = (sid, token, base, timeout)
         cached = getattr(self._local, "client", None)
         if cached is None or cached[0] != key:
-            client = Client(sid, token, http_client=TwilioHttpClient(timeout=timeout))
+            client = Client(
+                sid,
+                token,
+                http_client=TwilioHttpClient(timeout=timeout, logger=_twilio_http_logger),
+            )
             if base:
                 client.api.base_url = base
             self._local.client = (key, client)

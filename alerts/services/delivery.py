@@ -95,9 +95,11 @@ def message_deliver(*, message_id: int) -> str:
     provider, the provider is asked first. Returns what happened ("sent", "reconciled",
     "retry", "failed", "not_claimed"); raises nothing for provider failures."""
     now = timezone.now()
-    claimed = Message.objects.filter(
-        pk=message_id, status=Message.Status.QUEUED, next_attempt_at__lte=now + timedelta(seconds=1)
-    ).update(status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    # Not conditional on next_attempt_at: whoever enqueued the task (on commit, a retry
+    # countdown, the sweeper) already decided it is due.
+    claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+        status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return "not_claimed"
     message = Message.objects.get(pk=message_id)
@@ -137,7 +139,7 @@ def record_outcome(message: Message, outcome: Outcome) -> str:
                 error=error.message[:300],
                 in_doubt=False,
             ):
-                logger.info("alerts message failed: message=%s code=%s", message.pk, error.code)
+                logger.info("alerts message failed: message=%s reason=%s", message.pk, error.code)
                 after_failure(message, code=error.code)
             return "failed"
         policy = RETRY[message.lane]
@@ -151,7 +153,7 @@ def record_outcome(message: Message, outcome: Outcome) -> str:
                 error=f"{error.code}: {error.message}"[:300],
                 in_doubt=False,
             ):
-                logger.info("alerts message gave up: message=%s last=%s", message.pk, error.code)
+                logger.info("alerts message gave up: message=%s reason=%s", message.pk, error.code)
                 after_failure(message, code=ErrorCode.RETRIES_EXHAUSTED)
             return "failed"
         inline = delay <= INLINE_RETRY_LIMIT and not conf.eager()
@@ -164,7 +166,7 @@ def record_outcome(message: Message, outcome: Outcome) -> str:
             error=error.message[:300],
         ):
             logger.info(
-                "alerts message will retry: message=%s code=%s in=%.0fs",
+                "alerts message will retry: message=%s reason=%s in=%.0fs",
                 message.pk,
                 error.code,
                 delay,
@@ -404,6 +406,6 @@ def message_status_update(*, provider_id: str, status: str, error_code: str = ""
             error_code=code,
             error=f"provider status {status} {error_code}".strip()[:300],
         )
-        logger.info("alerts delivery failed: message=%s code=%s", message.pk, code)
+        logger.info("alerts delivery failed: message=%s reason=%s", message.pk, code)
         after_failure(message, code=code)
         return "failed"

@@ -1,0 +1,314 @@
+"""A local fake of Twilio's REST API (Messages and Calls), good enough for the official client.
+
+It speaks the real protocol over a socket: form-encoded POSTs to
+/2010-04-01/Accounts/{sid}/Messages.json and Calls.json with HTTP basic auth, 201 and a JSON
+resource back; GET on the same paths lists resources (To, DateSent>, StartTime> filters). Every
+request lands in a ledger. It can be told to add latency, answer 500 or 429, time out (after
+accepting the message, like a real provider whose answer is lost), or return Twilio error
+codes as 400 JSON, either for the next N requests or for given numbers.
+
+Run it in a thread (`FakeTwilio().start()`) or as a process:
+`python -m tests.fakes.twilio --port 8099 --latency 0.01`.
+"""
+
+import base64
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+ERROR_MESSAGES = {
+    21211: "The 'To' number is not a valid phone number.",
+    21614: "'To' number is not a valid mobile number",
+    21610: "Attempt to send to unsubscribed recipient",
+    20429: "Too Many Requests",
+    20003: "Authentication Error - invalid username",
+    20500: "Internal Server Error",
+}
+
+
+@dataclass
+class Entry:
+    at: float
+    method: str
+    path: str
+    kind: str  # "message" or "call"
+    form: dict[str, str]
+    status: int
+    sid: str | None = None
+
+
+@dataclass
+class Behaviour:
+    """One scripted answer: ("ok"), ("status", 500), ("throttle",), ("error", 21211),
+    ("timeout", seconds)."""
+
+    kind: str
+    value: float = 0
+
+
+def _parse_time(value: str) -> float:
+    value = value.strip()
+    if len(value) == 10:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str = "AC" + "f" * 32
+    auth_token: str = "fake-auth-token"
+    latency: float = 0.0
+    host: str = "127.0.0.1"
+    port: int = 0
+    ledger: list[Entry] = field(default_factory=list)
+    _script: deque = field(default_factory=deque)
+    _by_number: dict[str, Behaviour] = field(default_factory=dict)
+    _resources: list[dict] = field(default_factory=list)
+    _by_to: dict[str, list[dict]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- control ---------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "FakeTwilio":
+        fake = self
+
+        class Handler(_Handler):
+            twilio = fake
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def then(self, kind: str, value: float = 0, times: int = 1) -> "FakeTwilio":
+        """Answer the next `times` create requests this way (in order)."""
+        with self._lock:
+            for _ in range(times):
+                self._script.append(Behaviour(kind, value))
+        return self
+
+    def for_number(self, number: str, kind: str, value: float = 0) -> None:
+        """Answer every create request to this number this way."""
+        with self._lock:
+            self._by_number[number] = Behaviour(kind, value)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.ledger.clear()
+            self._script.clear()
+            self._by_number.clear()
+            self._resources.clear()
+            self._by_to.clear()
+
+    # --- reading the ledger ----------------------------------------------------------------
+    def created(self, kind: str | None = None) -> list[Entry]:
+        with self._lock:
+            return [e for e in self.ledger if e.sid and (kind is None or e.kind == kind)]
+
+    def requests(self, kind: str | None = None) -> list[Entry]:
+        with self._lock:
+            return [e for e in self.ledger if kind is None or e.kind == kind]
+
+    def wait_for(self, count: int, timeout: float = 10.0, kind: str | None = None) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.created(kind)) >= count:
+                return True
+            time.sleep(0.02)
+        return len(self.created(kind)) >= count
+
+    # --- protocol --------------------------------------------------------------------------
+    def _behaviour_for(self, to: str) -> Behaviour:
+        with self._lock:
+            if self._script:
+                return self._script.popleft()
+            return self._by_number.get(to, Behaviour("ok"))
+
+    def _create(self, kind: str, form: dict[str, str]) -> tuple[int, dict]:
+        now = time.time()
+        stamp = format_datetime(datetime.fromtimestamp(now, UTC), usegmt=True)
+        prefix = "SM" if kind == "message" else "CA"
+        sid = f"{prefix}{next(self._ids):032x}"
+        resource = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "status": "queued",
+            "date_created": stamp,
+            "date_updated": stamp,
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/"
+            f"{'Messages' if kind == 'message' else 'Calls'}/{sid}.json",
+            "_created": now,
+            "_kind": kind,
+        }
+        if kind == "message":
+            resource.update(
+                {
+                    "body": form.get("Body", ""),
+                    "direction": "outbound-api",
+                    "num_segments": "1",
+                    "date_sent": None,
+                    "error_code": None,
+                    "error_message": None,
+                    "price": None,
+                }
+            )
+        else:
+            resource.update({"direction": "outbound-api", "start_time": stamp})
+        with self._lock:
+            self._resources.append(resource)
+            self._by_to.setdefault(form.get("To", ""), []).append(resource)
+        return 201, resource
+
+    def _list(self, kind: str, query: dict[str, list[str]]) -> dict:
+        to = (query.get("To") or [""])[0]
+        after = (query.get("DateSent>") or query.get("StartTime>") or [""])[0]
+        since = _parse_time(after) if after else 0.0
+        with self._lock:
+            pool = self._by_to.get(to, []) if to else self._resources
+            found = [r for r in pool if r["_kind"] == kind and r["_created"] >= since]
+        key = "messages" if kind == "message" else "calls"
+        return {
+            key: [_public(r) for r in reversed(found)][:50],
+            "first_page_uri": "",
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "uri": "",
+        }
+
+
+def _public(resource: dict) -> dict:
+    return {k: v for k, v in resource.items() if not k.startswith("_")}
+
+
+def _error(status: int, code: int) -> dict:
+    return {
+        "code": code,
+        "message": ERROR_MESSAGES.get(code, "Error"),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    twilio: FakeTwilio
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # the ledger is the log; stderr stays quiet
+        pass
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _route(self) -> tuple[str | None, str | None]:
+        path = urlparse(self.path).path
+        parts = path.strip("/").split("/")
+        # 2010-04-01 / Accounts / {sid} / Messages.json
+        if len(parts) == 4 and parts[0] == "2010-04-01" and parts[1] == "Accounts":
+            kind = {"Messages.json": "message", "Calls.json": "call"}.get(parts[3])
+            return parts[2], kind
+        return None, None
+
+    def _authorised(self, sid: str) -> bool:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        fake = self.twilio
+        return user == fake.account_sid == sid and password == fake.auth_token
+
+    def do_GET(self) -> None:
+        sid, kind = self._route()
+        if kind is None:
+            return self._send(404, _error(404, 20404))
+        if not self._authorised(sid):
+            return self._send(401, _error(401, 20003))
+        self._send(200, self.twilio._list(kind, parse_qs(urlparse(self.path).query)))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode()
+        form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        fake = self.twilio
+        sid, kind = self._route()
+        entry = Entry(time.time(), "POST", urlparse(self.path).path, kind or "?", form, 0)
+        if kind is None:
+            entry.status = 404
+            self._record(entry)
+            return self._send(404, _error(404, 20404))
+        if not self._authorised(sid):
+            entry.status = 401
+            self._record(entry)
+            return self._send(401, _error(401, 20003))
+        if fake.latency:
+            time.sleep(fake.latency)
+        behaviour = fake._behaviour_for(form.get("To", ""))
+        if behaviour.kind == "status":
+            entry.status = int(behaviour.value)
+            self._record(entry)
+            return self._send(entry.status, _error(entry.status, 20500))
+        if behaviour.kind == "throttle":
+            entry.status = 429
+            self._record(entry)
+            return self._send(429, _error(429, 20429))
+        if behaviour.kind == "error":
+            entry.status = 400
+            self._record(entry)
+            return self._send(400, _error(400, int(behaviour.value)))
+        status, resource = fake._create(kind, form)
+        entry.status, entry.sid = status, resource["sid"]
+        self._record(entry)
+        if behaviour.kind == "timeout":
+            # Accepted, but the answer never arrives in time: the client's read times out.
+            time.sleep(behaviour.value)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._send(status, _public(resource))
+
+    def _record(self, entry: Entry) -> None:
+        with self.twilio._lock:
+            self.twilio.ledger.append(entry)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    fake = FakeTwilio(port=args.port, latency=args.latency).start()
+    print(f"fake twilio on {fake.url} account {fake.account_sid}", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
