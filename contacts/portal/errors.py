@@ -38,11 +38,18 @@ MESSAGES = {
     "already_decided": _("This request was already decided."),
     "not_collected": _("The district does not collect this information."),
 }
+# Where one code needs different words for different fields.
+FIELD_MESSAGES = {
+    ("required", "channels"): _("Choose at least one way to reach you."),
+    ("required", "students"): _("Choose at least one child."),
+    ("required", "affidavit_signed_on"): _("Enter the date the affidavit was signed."),
+}
 FALLBACK = _("This could not be saved. Check the value and try again.")
 
 
 def message_for(error: DomainError) -> str:
-    return str(MESSAGES.get(error.code, FALLBACK))
+    found = FIELD_MESSAGES.get((error.code, error.field)) or MESSAGES.get(error.code, FALLBACK)
+    return str(found)
 
 
 def add_to_form(form: forms.Form, error: DomainError) -> None:

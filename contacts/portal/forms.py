@@ -131,7 +131,10 @@ class PlanForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     relationship = forms.ChoiceField(
-        label=_("Relationship to the children"), choices=RELATIONSHIPS, initial="caregiver"
+        label=_("Relationship to the children"),
+        choices=RELATIONSHIPS,
+        initial="caregiver",
+        required=False,
     )
     phone = forms.CharField(
         label=_("Phone number"),

@@ -29,6 +29,11 @@ def _attempt(form, call):
         return None, error.status
 
 
+def _posted(request):
+    """The POST data (possibly empty) to bind a form to, or None on GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
@@ -49,7 +54,7 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def sign_in_view(request):
-    form = forms.SignInForm(request.POST or None)
+    form = forms.SignInForm(_posted(request))
     status = 200
     if form.is_valid():
         call = partial(
@@ -71,7 +76,7 @@ def code_view(request):
     challenge = request.session.get(CHALLENGE_KEY)
     if not challenge:
         return redirect("portal:sign_in")
-    form = forms.CodeForm(request.POST or None)
+    form = forms.CodeForm(_posted(request))
     status = 400 if form.is_bound else 200
     if form.is_valid():
         call = partial(
@@ -92,8 +97,9 @@ def link_view(request, token: str):
     try:
         session, key = services.signin_link_redeem(token=token)
     except DomainError as error:
+        # 200, not 400: Django logs 4xx responses with their path, and this path holds a token.
         context = {"token": token, "error": message_for(error)}
-        return render(request, "portal/link.html", context, status=400)
+        return render(request, "portal/link.html", context)
     return _signed_in(request, key, session.person)
 
 
@@ -144,7 +150,7 @@ def household_confirm(request):
 @guardian_required
 def contact_add(request):
     students = list(selectors.household_students(request.guardian))
-    form = forms.ContactAddForm(request.POST or None, students=students)
+    form = forms.ContactAddForm(_posted(request), students=students)
     status = 400 if form.is_bound else 200
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -170,7 +176,7 @@ def contact_edit(request, link_id: int):
         "emergency_priority": link.emergency_priority,
         "pickup": link.pickup_status != "not_allowed",
     }
-    form = forms.ContactEditForm(request.POST or None, initial=initial)
+    form = forms.ContactEditForm(_posted(request), initial=initial)
     status = 400 if form.is_bound else 200
     if form.is_valid():
         call = partial(
@@ -191,7 +197,7 @@ def contact_edit(request, link_id: int):
 @guardian_required
 def contact_remove(request, link_id: int):
     link = selectors.get_link_for(request.guardian, link_id)
-    form = forms.RemoveForm(request.POST or None)
+    form = forms.RemoveForm(_posted(request))
     status = 200
     if form.is_valid():
         call = partial(
@@ -220,7 +226,7 @@ def contact_move(request, link_id: int):
 @require_http_methods(["GET", "POST"])
 @guardian_required
 def me(request):
-    form = forms.OwnContactPointForm(request.POST or None)
+    form = forms.OwnContactPointForm(_posted(request))
     status = 400 if form.is_bound else 200
     if form.is_valid():
         call = partial(
@@ -237,7 +243,7 @@ def me(request):
 @guardian_required
 def verify(request, point_id: int):
     point = selectors.get_own_contact_point_for(request.guardian, point_id)
-    form = forms.CodeForm(request.POST or None)
+    form = forms.CodeForm(_posted(request))
     status = 400 if form.is_bound else 200
     if form.is_valid():
         call = partial(
@@ -287,7 +293,7 @@ def preferences(request):
         "email": pref.email,
         "voice": pref.voice,
     }
-    form = forms.PreferencesForm(request.POST or None, initial=initial)
+    form = forms.PreferencesForm(_posted(request), initial=initial)
     status = 400 if form.is_bound else 200
     if form.is_valid():
         call = partial(services.preferences_update, guardian=request.guardian, **form.cleaned_data)
@@ -309,7 +315,7 @@ def plan(request):
         "affidavit_on_file": current.affidavit_on_file,
         "affidavit_signed_on": current.affidavit_signed_on,
     }
-    form = forms.PlanForm(request.POST or None, initial=initial)
+    form = forms.PlanForm(_posted(request), initial=initial)
     status = 400 if form.is_bound else 200
     if form.is_valid():
         call = partial(

@@ -1,0 +1,261 @@
+"""The household page and the changes a guardian makes to their children's contacts."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from alerts.models import Message
+from contacts.models import ContactPoint, Person, StudentContact
+from privacy.models import AuditEntry
+from tests.factories import (
+    PersonFactory,
+    PhoneFactory,
+    StudentContactFactory,
+    StudentFactory,
+)
+
+HOUSEHOLD = reverse("portal:household")
+ADD = reverse("portal:contact_add")
+
+
+def _add_payload(family, **overrides):
+    data = {
+        "first_name": "Rosa",
+        "last_name": "Diaz",
+        "relationship": "grandparent",
+        "phone": "312-555-0144",
+        "students": [c.pk for c in family.children],
+        "emergency": "on",
+        "pickup": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_household_shows_every_child_across_schools_in_priority_order(
+    maria_client, parent_of_three, django_assert_max_num_queries
+):
+    grandma = PersonFactory(first_name="Carmen", last_name="Ruiz")
+    StudentContactFactory(
+        student=parent_of_three.children[0],
+        person=grandma,
+        relationship="grandparent",
+        legal_guardian=False,
+        emergency_priority=3,
+    )
+    with django_assert_max_num_queries(12):
+        page = maria_client.get(HOUSEHOLD).content.decode()
+    for name in ("Ana Lopez", "Luis Lopez", "Sofia Lopez", "Lincoln Elementary", "Washington"):
+        assert name in page
+    ana = page.split("<section")[1]
+    assert ana.index("Maria Lopez") < ana.index("Jose Lopez") < ana.index("Carmen Ruiz")
+
+
+def test_a_prohibited_adult_is_never_shown(maria_client, parent_of_three):
+    barred = PersonFactory(first_name="Victor", last_name="Barred")
+    StudentContactFactory(
+        student=parent_of_three.children[0],
+        person=barred,
+        relationship="other",
+        legal_guardian=False,
+        pickup_status="prohibited",
+    )
+    assert "Victor" not in maria_client.get(HOUSEHOLD).content.decode()
+
+
+def test_another_familys_children_are_not_shown(maria_client, parent_of_three, lincoln):
+    stranger = StudentFactory(first_name="Zed", last_name="Other", school=lincoln)
+    StudentContactFactory(student=stranger, person=PersonFactory())
+    assert "Zed" not in maria_client.get(HOUSEHOLD).content.decode()
+
+
+def test_confirm_all_marks_every_childs_contacts_verified_in_one_tap(maria_client, parent_of_three):
+    response = maria_client.post(reverse("portal:confirm"))
+    assert response.status_code == 302
+    links = StudentContact.objects.filter(student__in=parent_of_three.children)
+    assert links.count() == 6 and not links.filter(verified_at__isnull=True).exists()
+    assert AuditEntry.objects.filter(
+        action="portal.household.confirmed", actor_label__startswith="portal:person:"
+    ).exists()
+
+
+def test_a_new_pickup_adult_is_pending_and_the_other_guardian_is_told(
+    maria_client, parent_of_three
+):
+    response = maria_client.post(ADD, _add_payload(parent_of_three))
+    assert response.status_code == 302
+    rosa = Person.objects.get(first_name="Rosa")
+    links = StudentContact.objects.filter(person=rosa)
+    assert links.count() == 3
+    assert {link.pickup_status for link in links} == {"pending_review"}
+    assert {link.source for link in links} == {"portal"}
+    assert {link.emergency_priority for link in links} == {3}
+    assert rosa.contact_points.get().value == "+13125550144"
+    told = Message.objects.get(template_key="portal.pickup_pending")
+    assert told.recipient_person_id == parent_of_three.other_guardian.pk
+    assert told.language == "es" and "Rosa Diaz" in told.body
+    assert "Pending review" in maria_client.get(HOUSEHOLD).content.decode() or (
+        "waiting for school review" in maria_client.get(HOUSEHOLD).content.decode()
+    )
+
+
+def test_an_invalid_phone_is_reported_next_to_the_field_in_spanish(as_guardian, parent_of_three):
+    client = as_guardian(parent_of_three.guardian, language="es")
+    response = client.post(ADD, _add_payload(parent_of_three, phone="555-12"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_phone_error"' in html
+    assert "no es un número de teléfono válido" in html
+    assert not Person.objects.filter(first_name="Rosa").exists()
+
+
+def test_an_empty_name_is_reported_and_nothing_is_saved(maria_client, parent_of_three):
+    response = maria_client.post(ADD, _add_payload(parent_of_three, first_name="  "))
+    assert response.status_code == 400
+    assert 'id="id_first_name_error"' in response.content.decode()
+    assert not Person.objects.filter(last_name="Diaz").exists()
+
+
+def test_a_duplicate_contact_is_refused(maria_client, parent_of_three):
+    response = maria_client.post(ADD, _add_payload(parent_of_three, phone="312-555-0102"))
+    assert response.status_code == 409
+    assert 'id="id_phone_error"' in response.content.decode()
+    assert "already on the list" in response.content.decode()
+    assert not Person.objects.filter(first_name="Rosa").exists()
+
+
+def test_nothing_is_half_saved_when_a_later_step_fails(maria_client, parent_of_three):
+    """The link for the third child fails (a rule of contacts.services): no person, no contact
+    point, no link, no message survives."""
+    sofia = parent_of_three.children[2]
+    existing = PersonFactory(first_name="Rosa", last_name="Diaz")
+    PhoneFactory(person=existing, value="+13125550155")
+    StudentContactFactory(student=sofia, person=existing, legal_guardian=False)
+    before = (Person.objects.count(), ContactPoint.objects.count(), StudentContact.objects.count())
+    response = maria_client.post(ADD, _add_payload(parent_of_three))
+    assert response.status_code == 409
+    after = (Person.objects.count(), ContactPoint.objects.count(), StudentContact.objects.count())
+    assert before == after
+    assert not Message.objects.filter(template_key="portal.pickup_pending").exists()
+
+
+@pytest.fixture
+def grandma_link(parent_of_three):
+    grandma = PersonFactory(first_name="Carmen", last_name="Ruiz")
+    PhoneFactory(person=grandma, value="+13125550166")
+    return StudentContactFactory(
+        student=parent_of_three.children[0],
+        person=grandma,
+        relationship="grandparent",
+        legal_guardian=False,
+        emergency_priority=3,
+        pickup_status="not_allowed",
+    )
+
+
+def _edit_payload(link, **overrides):
+    data = {
+        "first_name": link.person.first_name,
+        "last_name": link.person.last_name,
+        "relationship": link.relationship,
+        "phone": "+13125550166",
+        "emergency_priority": link.emergency_priority or "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_priority_clash_is_reported_next_to_the_field(maria_client, grandma_link):
+    url = reverse("portal:contact_edit", args=[grandma_link.pk])
+    response = maria_client.post(url, _edit_payload(grandma_link, emergency_priority=1))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert 'id="id_emergency_priority_error"' in html and "call order" in html
+    grandma_link.refresh_from_db()
+    assert grandma_link.emergency_priority == 3
+
+
+def test_editing_a_contact_changes_phone_and_asks_review_for_pickup(maria_client, grandma_link):
+    url = reverse("portal:contact_edit", args=[grandma_link.pk])
+    response = maria_client.post(
+        url, _edit_payload(grandma_link, phone="312 555 0177", pickup="on")
+    )
+    assert response.status_code == 302
+    grandma_link.refresh_from_db()
+    assert grandma_link.pickup_status == "pending_review"
+    assert grandma_link.person.contact_points.get().value == "+13125550177"
+    assert Message.objects.filter(template_key="portal.pickup_pending").count() == 1
+
+
+def test_a_guardians_own_link_cannot_be_edited_or_removed(maria_client, parent_of_three):
+    jose_link = parent_of_three.links[1]
+    assert maria_client.get(reverse("portal:contact_edit", args=[jose_link.pk])).status_code == 404
+    assert (
+        maria_client.post(reverse("portal:contact_remove", args=[jose_link.pk])).status_code == 404
+    )
+
+
+def test_another_familys_contact_is_a_404(maria_client, lincoln):
+    other = StudentContactFactory(
+        student=StudentFactory(school=lincoln), legal_guardian=False, person=PersonFactory()
+    )
+    for name in ("portal:contact_edit", "portal:contact_remove", "portal:contact_move"):
+        assert maria_client.post(reverse(name, args=[other.pk])).status_code == 404
+
+
+def test_removing_the_last_pickup_adult_needs_a_confirmation(maria_client, parent_of_three):
+    ana = parent_of_three.children[0]
+    StudentContact.objects.filter(student=ana).update(pickup_status="not_allowed")
+    aunt = StudentContactFactory(
+        student=ana, person=PersonFactory(), relationship="aunt_uncle", legal_guardian=False
+    )  # pickup allowed
+    url = reverse("portal:contact_remove", args=[aunt.pk])
+    response = maria_client.post(url, {})
+    assert response.status_code == 400
+    assert "last adult allowed to pick up" in response.content.decode()
+    assert StudentContact.objects.filter(pk=aunt.pk).exists()
+    response = maria_client.post(url, {"confirm": "on"})
+    assert response.status_code == 302
+    assert not StudentContact.objects.filter(pk=aunt.pk).exists()
+
+
+def test_removing_a_contact_when_others_may_pick_up_needs_no_confirmation(
+    maria_client, grandma_link
+):
+    response = maria_client.post(reverse("portal:contact_remove", args=[grandma_link.pk]), {})
+    assert response.status_code == 302
+    assert not StudentContact.objects.filter(pk=grandma_link.pk).exists()
+
+
+def test_call_earlier_moves_a_contact_up(maria_client, grandma_link, parent_of_three):
+    url = reverse("portal:contact_move", args=[grandma_link.pk])
+    assert maria_client.post(url, {"direction": "up"}).status_code == 302
+    order = list(
+        StudentContact.objects.filter(
+            student=grandma_link.student, emergency_priority__isnull=False
+        )
+        .order_by("emergency_priority")
+        .values_list("person_id", flat=True)
+    )
+    assert order == [
+        parent_of_three.guardian.pk,
+        grandma_link.person_id,
+        parent_of_three.other_guardian.pk,
+    ]
+
+
+def test_get_on_a_post_only_page_is_not_a_500(maria_client):
+    assert maria_client.get(reverse("portal:confirm")).status_code == 405
+
+
+def test_garbage_input_is_never_a_500(maria_client, parent_of_three, grandma_link):
+    edit = reverse("portal:contact_edit", args=[grandma_link.pk])
+    for payload in (
+        {},
+        {"students": ["x"], "phone": "☎"},
+        _add_payload(parent_of_three, relationship="president"),
+        _add_payload(parent_of_three, email="not-an-email"),
+    ):
+        assert maria_client.post(ADD, payload).status_code == 400
+    assert maria_client.post(edit, {"emergency_priority": "abc"}).status_code == 400
+    assert Client().get(reverse("portal:contact_edit", args=[999999])).status_code == 302

@@ -1,0 +1,96 @@
+"""Staff review of pickup adults added in the portal: page and API, scoped to the school."""
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import StudentContact
+from contacts.portal import services
+from privacy.models import AuditEntry
+
+
+def _login(client, user):
+    # Re-read the user: the session's auth hash is checked against the stored password.
+    client.force_login(type(user).objects.get(pk=user.pk))
+
+
+@pytest.fixture
+def pending(parent_of_three):
+    """Rosa added by Maria as a pickup adult for all three children (two at Lincoln)."""
+    services.portal_contact_add(
+        guardian=parent_of_three.guardian,
+        students=parent_of_three.children,
+        first_name="Rosa",
+        last_name="Diaz",
+        relationship="grandparent",
+        phone="312-555-0144",
+        pickup=True,
+    )
+    return StudentContact.objects.filter(person__first_name="Rosa").order_by("id")
+
+
+def test_staff_see_only_their_schools_pending_adults(client, pending, lincoln_staff):
+    _login(client, lincoln_staff)
+    page = client.get(reverse("portal:review_queue")).content.decode()
+    assert page.count("Rosa Diaz") == 2
+    assert "Ana Lopez" in page and "Luis Lopez" in page and "Sofia Lopez" not in page
+
+
+def test_staff_approve_from_the_page(client, pending, lincoln_staff):
+    _login(client, lincoln_staff)
+    link = pending[0]
+    response = client.post(reverse("portal:review_decide", args=[link.pk]), {"decision": "approve"})
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.pickup_status == "allowed"
+    assert AuditEntry.objects.filter(action="portal.pickup.approved", actor=lincoln_staff).exists()
+
+
+def test_staff_of_another_school_get_a_404(client, pending, washington_staff):
+    _login(client, washington_staff)
+    lincoln_link = pending[0]
+    url = reverse("portal:review_decide", args=[lincoln_link.pk])
+    assert client.post(url, {"decision": "approve"}).status_code == 404
+    lincoln_link.refresh_from_db()
+    assert lincoln_link.pickup_status == "pending_review"
+
+
+def test_the_review_page_needs_a_staff_sign_in(client, pending):
+    response = client.get(reverse("portal:review_queue"))
+    assert response.status_code == 302 and "/portal/staff/login/" in response["Location"]
+
+
+def test_api_lists_and_rejects(api_as, pending, lincoln_staff, django_assert_max_num_queries):
+    api = api_as(lincoln_staff)
+    with django_assert_max_num_queries(8):
+        listed = api.get(reverse("portal:api_review_queue"))
+    assert listed.status_code == 200
+    ids = [row["id"] for row in listed.json()["results"]]
+    assert ids == [pending[0].pk, pending[1].pk]
+    url = reverse("portal:api_review_decide", args=[pending[1].pk])
+    response = api.post(url, {"decision": "reject"}, format="json")
+    assert response.status_code == 200 and response.json()["pickup_status"] == "not_allowed"
+    again = api.post(url, {"decision": "approve"}, format="json")
+    assert again.status_code == 404  # no longer in the queue
+
+
+def test_api_decision_on_another_school_is_a_404(api_as, pending, washington_staff):
+    url = reverse("portal:api_review_decide", args=[pending[0].pk])
+    response = api_as(washington_staff).post(url, {"decision": "approve"}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_api_bad_decision_is_a_400(api_as, pending, lincoln_staff):
+    url = reverse("portal:api_review_decide", args=[pending[0].pk])
+    response = api_as(lincoln_staff).post(url, {"decision": "maybe"}, format="json")
+    assert response.status_code == 400
+
+
+def test_a_counselor_cannot_review(api_as, pending, counselor_at_lincoln):
+    api = api_as(counselor_at_lincoln)
+    assert api.get(reverse("portal:api_review_queue")).json()["results"] == []
+    url = reverse("portal:api_review_decide", args=[pending[0].pk])
+    assert api.post(url, {"decision": "approve"}, format="json").status_code == 404
+
+
+def test_a_crisis_lead_sees_every_school(api_as, pending, crisis_lead):
+    assert len(api_as(crisis_lead).get(reverse("portal:api_review_queue")).json()["results"]) == 3
