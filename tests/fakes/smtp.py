@@ -1,11 +1,15 @@
 """A local SMTP server (aiosmtpd) that records every message and can refuse recipients with a
 permanent (550, a bounce) or temporary (451) reply."""
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every envelope address at INFO; the suite keeps addresses out of its logs.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass

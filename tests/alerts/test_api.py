@@ -1,0 +1,90 @@
+"""Staff view: delivery status per message and per recipient, failures by reason."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from alerts.models import Message
+
+from .helpers import PHONE, queue_sms
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/alerts/messages/"
+
+
+@pytest.fixture(autouse=True)
+def api_urls(settings):
+    settings.ROOT_URLCONF = "tests.alerts.api_urls"
+
+
+@pytest.fixture
+def outbox(fake_twilio, commit):
+    fake_twilio.for_number("+13125550199", "error", 21211)
+    commit(queue_sms, "a")
+    commit(queue_sms, "b", template_key="portal.verify_contact")
+    commit(queue_sms, "c", address="+13125550199", recipient_person_id=9, fallback="none")
+    return Message.objects.all()
+
+
+def test_crisis_lead_sees_status_without_bodies_or_addresses(api_as, crisis_lead, outbox):
+    response = api_as(crisis_lead).get(URL)
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert len(rows) == 3
+    text = response.content.decode()
+    assert "482913" not in text and PHONE not in text
+    assert {r["status"] for r in rows} == {"sent", "failed"}
+    assert rows[0]["address_hint"].startswith("…")
+
+
+def test_list_query_count_does_not_grow_with_rows(api_as, crisis_lead, outbox, fake_twilio, commit):
+    client = api_as(crisis_lead)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for i in range(5):
+        commit(queue_sms, f"more{i}")
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    assert len(many) == len(few)
+
+
+def test_summary_gives_failures_by_reason(api_as, data_team, outbox):
+    body = api_as(data_team).get(URL + "summary/").json()
+    assert body["total"] == 3
+    assert body["by_status"] == {"sent": 2, "failed": 1}
+    assert body["failures_by_reason"] == {"invalid_address": 1}
+
+
+def test_per_recipient_status(api_as, crisis_lead, outbox):
+    rows = api_as(crisis_lead).get(URL + "recipients/").json()["results"]
+    by_person = {r["recipient_person_id"]: r for r in rows}
+    assert by_person[7]["sent"] == 2 and by_person[7]["failed"] == 0
+    assert by_person[9]["failed"] == 1
+
+
+def test_filters(api_as, crisis_lead, outbox):
+    client = api_as(crisis_lead)
+    assert client.get(URL, {"status": "failed"}).json()["count"] == 1
+    assert client.get(URL, {"recipient_person_id": 7}).json()["count"] == 2
+    assert client.get(URL, {"error_code": "invalid_address"}).json()["count"] == 1
+
+
+def test_school_staff_and_counselors_are_refused(
+    api_as, lincoln_staff, counselor_at_lincoln, outbox
+):
+    assert api_as(lincoln_staff).get(URL).status_code == 403
+    message = Message.objects.first()
+    assert api_as(counselor_at_lincoln).get(f"{URL}{message.pk}/").status_code == 403
+
+
+def test_anonymous_is_refused(api, outbox):
+    assert api.get(URL).status_code in (401, 403)
+
+
+def test_admin_changelist_filters_by_reason(admin_client, outbox):
+    response = admin_client.get("/admin/alerts/message/?error_code=invalid_address")
+    assert response.status_code == 200
+    assert "482913" not in response.content.decode()
+    assert PHONE not in response.content.decode()
