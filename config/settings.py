@@ -161,7 +161,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and not EMBEDDED:
+# Production is served over HTTPS behind a proxy. HTTPS=0 is for tests and benchmarks that
+# talk plain HTTP to 127.0.0.1.
+HTTPS = env.bool("HTTPS", default=not EMBEDDED and not DEBUG)
+if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
