@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from privacy.errors import DomainError
 
-from . import forms, selectors, services
+from . import conf, forms, selectors, services
 from .access import CHALLENGE_KEY, guardian_required, session_of, sign_in
 from .errors import add_to_form, message_for
 
@@ -329,7 +329,12 @@ def plan(request):
         if saved:
             messages.success(request, _("Saved."))
             return redirect("portal:plan")
-    context = {"form": form, "plan": current, "stale": services.affidavit_is_stale(current)}
+    context = {
+        "form": form,
+        "plan": current,
+        "stale": services.affidavit_is_stale(current),
+        "max_days": conf.affidavit_max_age().days,
+    }
     return render(request, "portal/plan.html", context, status=status)
 
 
