@@ -32,3 +32,9 @@ def phone(value: str) -> str:
 @register.simple_tag
 def district_name() -> str:
     return settings.DISTRICT_NAME
+
+
+@register.simple_tag
+def portal_languages() -> list[tuple[str, str]]:
+    """Each language named in itself (settings.LANGUAGES), never translated into the current one."""
+    return list(settings.LANGUAGES)
