@@ -230,8 +230,8 @@ def contact_point_update(*, actor, contact_point: ContactPoint, **changes) -> Co
         point.last_failure = str(changes["last_failure"])[:200]
         point.last_failure_at = timezone.now()
     after = snapshot(point, CONTACT_POINT_FIELDS)
-    point.save()
     if after != before:
+        point.save()
         audit_record(
             actor=actor,
             action="contacts.contact_point.updated",

@@ -10,6 +10,8 @@ is and takes the default for a new relation.
 
 The adult is found by `adult_sis_id`, else by name together with a phone or email already on
 file, else by name among the student's adults; otherwise a new adult is created. Idempotent.
+What it adds is recorded with source "staff" (the district's own data), so a OneRoster import,
+which manages only what the SIS gave, never removes it.
 Each student's rows are checked together, so priorities may be swapped in one file; a bad row
 is reported with file, line, column and reason and nothing of it is written.
 """
@@ -315,7 +317,7 @@ def _write_row(
     for kind, value, label, sms in row.points:
         if (kind, value) not in have:
             point = ContactPoint.objects.create(
-                person=person, kind=kind, value=value, label=label, sms_capable=sms, source="sis"
+                person=person, kind=kind, value=value, label=label, sms_capable=sms, source="staff"
             )
             audit_record(
                 actor=ACTOR,
@@ -335,7 +337,7 @@ def _write_row(
             **row.link,
         }
         link = StudentContact.objects.create(
-            student_id=student_id, person=person, source="sis", **values
+            student_id=student_id, person=person, source="staff", **values
         )
         audit_record(
             actor=ACTOR,

@@ -47,7 +47,7 @@ def test_adds_an_adult_with_pickup_and_priority(tmp_path, ana):
         3,
         "allowed",
     )
-    assert link.source == "sis"
+    assert link.source == "staff"
     values = set(link.person.contact_points.values_list("value", flat=True))
     assert values == {"+13125550150", "carmen@example.org"}
 
