@@ -20,13 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from privacy.errors import DomainError
-from privacy.services import audit_record
+from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, Student, StudentContact
-from ..services import LINK_FIELDS, snapshot
+from ..services import LINK_FIELDS
 from .csvsource import ImportReport, read_rows
 from .phones import normalize_email, normalize_phone
 
@@ -161,22 +161,302 @@ def _parse(line: int, row: dict, students: dict[str, int]) -> Row:
     )
 
 
-def _match_person(row: Row, links: dict[int, StudentContact]) -> int | None:
-    if row.adult_sis_id:
-        return Person.objects.filter(sis_id=row.adult_sis_id).values_list("id", flat=True).first()
-    first, last = row.first_name.lower(), row.last_name.lower()
-    values = [p[1] for p in row.points]
-    if values:
-        for person in Person.objects.filter(contact_points__value__in=values).distinct():
-            if person.first_name.lower() == first and person.last_name.lower() == last:
-                return person.pk
-    for link in links.values():
-        if link.person.first_name.lower() == first and link.person.last_name.lower() == last:
-            return link.person_id
-    return None
+BATCH = 5000
+LINK_DEFAULTS = {
+    "legal_guardian": False,
+    "lives_with": False,
+    "pickup_status": "not_allowed",
+    "receives_notifications": True,
+    "emergency_priority": None,
+}
+
+
+@dataclass
+class LinkState:
+    pk: int
+    person_id: int
+    name: str
+    values: dict
+
+
+def _chunks(items: list, size: int = 900):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ContactsImport:
+    """Set-based: everything the file needs is read in a few queries, every row is decided in
+    memory, and the writes happen in bulk in one transaction."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.new_people: dict[tuple, Row] = {}  # key -> first row that creates the adult
+
+    def load(self, groups: dict[int, list[Row]]) -> None:
+        student_ids = list(groups)
+        self.links: dict[int, dict[int, LinkState]] = defaultdict(dict)
+        fields = (
+            "id",
+            "student_id",
+            "person_id",
+            "person__first_name",
+            "person__last_name",
+            *LINK_FIELDS,
+        )
+        for ids in _chunks(student_ids):
+            for row in StudentContact.objects.filter(student_id__in=ids).values_list(*fields):
+                pk, student_id, person_id, first, last, *values = row
+                self.links[student_id][person_id] = LinkState(
+                    pk, person_id, f"{first} {last}", dict(zip(LINK_FIELDS, values, strict=True))
+                )
+        rows = [r for rs in groups.values() for r in rs]
+        sis_ids = sorted({r.adult_sis_id for r in rows if r.adult_sis_id})
+        self.people_by_sis: dict[str, int] = {}
+        for ids in _chunks(sis_ids):
+            self.people_by_sis.update(
+                Person.objects.filter(sis_id__in=ids).values_list("sis_id", "id")
+            )
+        values = sorted({p[1] for r in rows for p in r.points})
+        self.owners_of_value: dict[str, set[int]] = defaultdict(set)
+        for chunk in _chunks(values):
+            for value, person_id in ContactPoint.objects.filter(value__in=chunk).values_list(
+                "value", "person_id"
+            ):
+                self.owners_of_value[value].add(person_id)
+        person_ids = {pid for vs in self.owners_of_value.values() for pid in vs}
+        person_ids |= set(self.people_by_sis.values())
+        person_ids |= {pid for links in self.links.values() for pid in links}
+        self.people: dict[int, tuple[str, str, str]] = {}
+        self.points: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for ids in _chunks(sorted(person_ids)):
+            for pid, first, last, lang in Person.objects.filter(pk__in=ids).values_list(
+                "id", "first_name", "last_name", "preferred_language"
+            ):
+                self.people[pid] = (first, last, lang)
+            for pid, kind, value in ContactPoint.objects.filter(person_id__in=ids).values_list(
+                "person_id", "kind", "value"
+            ):
+                self.points[pid].add((kind, value))
+
+    def match(self, row: Row) -> object:
+        """An existing person's id, or a key naming a new adult (shared by the rows that name
+        the same new adult for several siblings)."""
+        first, last = row.first_name.lower(), row.last_name.lower()
+        if row.adult_sis_id:
+            pid = self.people_by_sis.get(row.adult_sis_id)
+            return pid if pid is not None else ("sis", row.adult_sis_id)
+        for kind_value in row.points:
+            for pid in sorted(self.owners_of_value.get(kind_value[1], ())):
+                name = self.people.get(pid)
+                if name and name[0].lower() == first and name[1].lower() == last:
+                    return pid
+        for link in self.links.get(row.student_id, {}).values():
+            name = self.people.get(link.person_id)
+            if name and name[0].lower() == first and name[1].lower() == last:
+                return link.person_id
+        values = tuple(sorted(p[1] for p in row.points))
+        for value in values:
+            key = ("new", first, last, value)
+            if key in self.new_people:
+                return key
+        return ("new", first, last, values[0] if values else f"line{row.line}")
+
+    def decide(self, student_id: int, rows: list[Row]) -> list[tuple[Row, object]]:
+        """Which of one student's rows can be applied: every priority unique at the end."""
+        links = self.links.get(student_id, {})
+        accepted: list[tuple[Row, object]] = []
+        seen: set = set()
+        for row in rows:
+            key = self.match(row)
+            if key in seen:
+                self.report.reject(
+                    FILE, row.line, "first_name", "this adult is listed twice for the student"
+                )
+                continue
+            seen.add(key)
+            current = links[key].values if isinstance(key, int) and key in links else LINK_DEFAULTS
+            pickup = row.link.get("pickup_status", current["pickup_status"])
+            priority = row.link.get("emergency_priority", current["emergency_priority"])
+            if pickup == "prohibited" and priority:
+                self.report.reject(
+                    FILE,
+                    row.line,
+                    "pickup_status",
+                    "an adult who is prohibited from pickup cannot be an emergency contact",
+                )
+                continue
+            accepted.append((row, key))
+        # Priorities: an adult the file does not change keeps theirs; between two rows of the
+        # file, the first wins. A rejected row leaves its adult as the database has them, which
+        # may in turn take a priority another row wanted, so repeat until nothing moves.
+        wanted = {
+            key: row.link.get("emergency_priority", _current(links, key)) for row, key in accepted
+        }
+        good = list(accepted)
+        while True:
+            applied = {key for _, key in good}
+            kept = {
+                link.values["emergency_priority"]: pid
+                for pid, link in links.items()
+                if pid not in applied and link.values["emergency_priority"]
+            }
+            claimed: dict[int, object] = {}
+            still_good, moved = [], False
+            for row, key in good:
+                priority = wanted[key]
+                if priority and (priority in kept or priority in claimed):
+                    holder = kept.get(priority, claimed.get(priority))
+                    name = links[holder].name if holder in links else "another adult in this file"
+                    self.report.reject(
+                        FILE,
+                        row.line,
+                        "emergency_priority",
+                        f"priority {priority} already belongs to {name}",
+                    )
+                    moved = True
+                    continue
+                if priority:
+                    claimed[priority] = key
+                still_good.append((row, key))
+            good = still_good
+            if not moved:
+                return good
+
+    @transaction.atomic
+    def write(self, decided: dict[int, list[tuple[Row, object]]]) -> None:
+        # 1. New adults.
+        new_rows: dict[object, Row] = {}
+        for rows in decided.values():
+            for row, key in rows:
+                if not isinstance(key, int):
+                    new_rows.setdefault(key, row)
+        created = Person.objects.bulk_create(
+            [
+                Person(
+                    first_name=r.first_name,
+                    last_name=r.last_name,
+                    preferred_language=r.language or "en",
+                    sis_id=r.adult_sis_id,
+                )
+                for r in new_rows.values()
+            ],
+            batch_size=BATCH,
+        )
+        ids = {key: person.pk for key, person in zip(new_rows, created, strict=True)}
+        if any(pk is None for pk in ids.values()):  # a database that does not return ids
+            raise RuntimeError("bulk_create did not return primary keys")
+        self.report.add("people created", len(created))
+        # 2. Names and languages of existing adults, then their contact points.
+        person_updates: dict[int, Person] = {}
+        audit = []
+        new_points: list[ContactPoint] = []
+        for rows in decided.values():
+            for row, key in rows:
+                pid = key if isinstance(key, int) else ids[key]
+                if isinstance(key, int) and pid not in person_updates:
+                    first, last, lang = self.people[pid]
+                    wanted = (row.first_name, row.last_name, row.language or lang)
+                    if wanted != (first, last, lang):
+                        person_updates[pid] = Person(
+                            pk=pid,
+                            first_name=wanted[0],
+                            last_name=wanted[1],
+                            preferred_language=wanted[2],
+                        )
+                        audit.append(
+                            (
+                                str(pid),
+                                {
+                                    "first_name": first,
+                                    "last_name": last,
+                                    "preferred_language": lang,
+                                },
+                                {
+                                    "first_name": wanted[0],
+                                    "last_name": wanted[1],
+                                    "preferred_language": wanted[2],
+                                },
+                            )
+                        )
+                for kind, value, label, sms in row.points:
+                    if (kind, value) not in self.points[pid]:
+                        self.points[pid].add((kind, value))
+                        new_points.append(
+                            ContactPoint(
+                                person_id=pid,
+                                kind=kind,
+                                value=value,
+                                label=label,
+                                sms_capable=sms,
+                                source="staff",
+                            )
+                        )
+        Person.objects.bulk_update(
+            list(person_updates.values()),
+            ["first_name", "last_name", "preferred_language"],
+            batch_size=BATCH,
+        )
+        audit_bulk(
+            actor=ACTOR, action="contacts.person.updated", label="contacts.person", rows=audit
+        )
+        ContactPoint.objects.bulk_create(new_points, batch_size=BATCH)
+        self.report.add("people updated", len(person_updates))
+        self.report.add("contact points created", len(new_points))
+        # 3. Links: clear the priorities that change, then update and create.
+        changing, updates, creates, audit_updates = [], [], [], []
+        for student_id, rows in decided.items():
+            links = self.links.get(student_id, {})
+            for row, key in rows:
+                pid = key if isinstance(key, int) else ids[key]
+                link = links.get(pid)
+                if link is None:
+                    creates.append(
+                        StudentContact(
+                            student_id=student_id,
+                            person_id=pid,
+                            source="staff",
+                            **{**LINK_DEFAULTS, **row.link},
+                        )
+                    )
+                    continue
+                after = {**link.values, **row.link}
+                if after != link.values:
+                    if after["emergency_priority"] != link.values["emergency_priority"]:
+                        changing.append(link.pk)
+                    updates.append(StudentContact(pk=link.pk, **after))
+                    audit_updates.append((str(link.pk), _jsonable(link.values), _jsonable(after)))
+        for chunk in _chunks(changing):
+            StudentContact.objects.filter(pk__in=chunk).update(emergency_priority=None)
+        StudentContact.objects.bulk_update(updates, list(LINK_FIELDS), batch_size=BATCH)
+        StudentContact.objects.bulk_create(creates, batch_size=BATCH)
+        audit_bulk(
+            actor=ACTOR,
+            action="contacts.student_contact.updated",
+            label="contacts.studentcontact",
+            rows=audit_updates,
+        )
+        self.report.add("links updated", len(updates))
+        self.report.add("links created", len(creates))
+        audit_record(
+            actor=ACTOR,
+            action="contacts.import.contacts",
+            object_type="contacts.import",
+            object_id="contacts",
+            after=dict(self.report.counts),
+        )
+
+
+def _current(links: dict[int, LinkState], key: object) -> int | None:
+    link = links.get(key) if isinstance(key, int) else None
+    return link.values["emergency_priority"] if link else None
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
 
 
 def import_contacts(path: str | Path, *, progress: bool = False) -> ImportReport:
+    """Import the file. Raises nothing for bad rows: they are in the report."""
     report = ImportReport()
     text = Path(path).read_text(encoding="utf-8-sig")
     students = dict(Student.objects.values_list("sis_id", "id"))
@@ -188,177 +468,8 @@ def import_contacts(path: str | Path, *, progress: bool = False) -> ImportReport
             report.reject(FILE, line, exc.column, exc.reason)
             continue
         groups[parsed.student_id].append(parsed)
-    for student_id, rows in groups.items():
-        try:
-            _import_student(student_id, rows, report)
-        except IntegrityError:
-            # A clash the checks above did not foresee: none of this student's rows is written.
-            for row in rows:
-                report.reject(
-                    FILE,
-                    row.line,
-                    "emergency_priority",
-                    "the priorities of this student's rows clash with each other",
-                )
+    job = ContactsImport(report)
+    job.load(groups)
+    decided = {student_id: job.decide(student_id, rows) for student_id, rows in groups.items()}
+    job.write(decided)
     return report
-
-
-@transaction.atomic
-def _import_student(student_id: int, rows: list[Row], report: ImportReport) -> None:
-    """Apply one student's rows: decide the final priorities first, reject the rows that would
-    clash, then write. Locks the student so a concurrent edit cannot interleave."""
-    Student.objects.select_for_update().filter(pk=student_id).first()
-    links = {
-        link.person_id: link
-        for link in StudentContact.objects.filter(student_id=student_id).select_related("person")
-    }
-    accepted: list[Row] = []
-    seen_people: set[int] = set()
-    for row in rows:
-        row.person_id = _match_person(row, links)
-        if row.person_id is not None and row.person_id in seen_people:
-            report.reject(
-                FILE, row.line, "first_name", "this adult is listed twice for the student"
-            )
-            continue
-        if row.person_id is not None:
-            seen_people.add(row.person_id)
-        accepted.append(row)
-    # Final priority of every adult of the student after this file, rows overriding the database.
-    final: dict[object, int | None] = {pid: link.emergency_priority for pid, link in links.items()}
-    owners: dict[int, object] = {}
-    good: list[Row] = []
-    for index, row in enumerate(accepted):
-        key = row.person_id if row.person_id is not None else f"new{index}"
-        priority = row.link.get("emergency_priority", final.get(key))
-        pickup = row.link.get(
-            "pickup_status",
-            links[row.person_id].pickup_status if row.person_id in links else "not_allowed",
-        )
-        if pickup == "prohibited" and priority:
-            report.reject(
-                FILE,
-                row.line,
-                "pickup_status",
-                "an adult who is prohibited from pickup cannot be an emergency contact",
-            )
-            continue
-        good.append(row)
-        final[key] = priority
-    for key, priority in final.items():
-        if priority:
-            owners.setdefault(priority, key)
-    for row in list(good):
-        key = row.person_id if row.person_id is not None else f"new{accepted.index(row)}"
-        priority = final.get(key)
-        if priority and owners.get(priority) != key:
-            other = owners[priority]
-            name = (
-                links[other].person.display_name if other in links else "another adult in this file"
-            )
-            report.reject(
-                FILE,
-                row.line,
-                "emergency_priority",
-                f"priority {priority} already belongs to {name}",
-            )
-            good.remove(row)
-            # This row keeps what the database has, if anything.
-            final[key] = links[row.person_id].emergency_priority if row.person_id in links else None
-    # Clear the priorities that change, then write: the unique constraint holds at every step.
-    changing = [
-        links[r.person_id].pk
-        for r in good
-        if r.person_id in links
-        and "emergency_priority" in r.link
-        and links[r.person_id].emergency_priority != r.link["emergency_priority"]
-    ]
-    StudentContact.objects.filter(pk__in=changing).update(emergency_priority=None)
-    for row in good:
-        _write_row(student_id, row, links, report)
-
-
-def _write_row(
-    student_id: int, row: Row, links: dict[int, StudentContact], report: ImportReport
-) -> None:
-    if row.person_id is None:
-        person = Person.objects.create(
-            first_name=row.first_name,
-            last_name=row.last_name,
-            preferred_language=row.language or "en",
-            sis_id=row.adult_sis_id,
-        )
-        audit_record(
-            actor=ACTOR,
-            action="contacts.person.created",
-            obj=person,
-            after={"first_name": person.first_name, "last_name": person.last_name},
-        )
-        report.add("people created")
-    else:
-        person = Person.objects.get(pk=row.person_id)
-        changes = {"first_name": row.first_name, "last_name": row.last_name}
-        if row.language:
-            changes["preferred_language"] = row.language
-        before = {k: getattr(person, k) for k in changes}
-        if before != changes:
-            for k, v in changes.items():
-                setattr(person, k, v)
-            person.save()
-            audit_record(
-                actor=ACTOR,
-                action="contacts.person.updated",
-                obj=person,
-                before=before,
-                after=changes,
-            )
-            report.add("people updated")
-    have = set(ContactPoint.objects.filter(person=person).values_list("kind", "value"))
-    for kind, value, label, sms in row.points:
-        if (kind, value) not in have:
-            point = ContactPoint.objects.create(
-                person=person, kind=kind, value=value, label=label, sms_capable=sms, source="staff"
-            )
-            audit_record(
-                actor=ACTOR,
-                action="contacts.contact_point.added",
-                obj=point,
-                after={"kind": kind, "label": label, "person": person.pk},
-            )
-            report.add("contact points created")
-    link = links.get(person.pk)
-    if link is None:
-        values = {
-            "legal_guardian": False,
-            "lives_with": False,
-            "pickup_status": "not_allowed",
-            "receives_notifications": True,
-            "emergency_priority": None,
-            **row.link,
-        }
-        link = StudentContact.objects.create(
-            student_id=student_id, person=person, source="staff", **values
-        )
-        audit_record(
-            actor=ACTOR,
-            action="contacts.student_contact.added",
-            obj=link,
-            after=snapshot(link, LINK_FIELDS),
-        )
-        report.add("links created")
-        return
-    before = snapshot(link, LINK_FIELDS)
-    link.refresh_from_db()
-    for name, value in row.link.items():
-        setattr(link, name, value)
-    after = snapshot(link, LINK_FIELDS)
-    if after != before:
-        link.save()
-        audit_record(
-            actor=ACTOR,
-            action="contacts.student_contact.updated",
-            obj=link,
-            before=before,
-            after=after,
-        )
-        report.add("links updated")

@@ -6,7 +6,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    user = get_user_model().objects.create_superuser("root", "root@example.org", "x-long-password-1")
+    user = get_user_model().objects.create_superuser(
+        "root", "root@example.org", "x-long-password-1"
+    )
     client.force_login(user)
     return client
 
@@ -17,4 +19,9 @@ def test_admin_lists_and_shows_a_student_with_contacts(admin_client, parent_of_t
     page = admin_client.get(f"/admin/contacts/student/{ana.pk}/change/")
     assert page.status_code == 200
     assert b"Maria Lopez" in page.content
-    assert admin_client.get(f"/admin/contacts/person/{parent_of_three.guardian.pk}/change/").status_code == 200
+    assert (
+        admin_client.get(
+            f"/admin/contacts/person/{parent_of_three.guardian.pk}/change/"
+        ).status_code
+        == 200
+    )

@@ -143,3 +143,19 @@ def test_an_existing_adult_is_matched_by_sis_id(tmp_path):
     assert link.person.first_name == "New"
     assert link.lives_with is False
     assert Person.objects.count() == 1
+
+
+def test_two_rows_wanting_one_priority_keep_the_first(tmp_path, ana, capsys):
+    rows = [
+        grandma(ana.sis_id),
+        grandma(ana.sis_id, first_name="Pilar", mobile_phone="312-555-0151", email=""),
+    ]
+    with pytest.raises(CommandError):
+        run(write(tmp_path / "c.csv", rows))
+    assert (
+        "contacts.csv:3 [emergency_priority] priority 3 already belongs to another adult in this file"
+        in capsys.readouterr().err
+    )
+    assert (
+        StudentContact.objects.get(student=ana, emergency_priority=3).person.first_name == "Carmen"
+    )
