@@ -33,6 +33,7 @@ from privacy.errors import DomainError
 from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, School, Student, StudentContact
+from .bulk import bulk_insert
 from .csvsource import ImportReport, Source, read_rows
 from .phones import normalize_email, normalize_phone
 
@@ -307,9 +308,7 @@ class OneRosterImport:
             )
             current = existing.get(row.sis_id)
             if current is None:
-                to_create.append(
-                    Student(sis_id=row.sis_id, **dict(zip(fields, wanted, strict=True)))
-                )
+                to_create.append({"sis_id": row.sis_id, **dict(zip(fields, wanted, strict=True))})
             elif current[1:] != wanted:
                 to_update.append(
                     Student(
@@ -323,7 +322,7 @@ class OneRosterImport:
                         dict(zip(fields, wanted, strict=True)),
                     )
                 )
-        Student.objects.bulk_create(to_create, batch_size=BATCH)
+        bulk_insert(Student, to_create)
         now = timezone.now()
         for student in to_update:
             student.updated_at = now
@@ -372,7 +371,7 @@ class OneRosterImport:
             current = existing.get(sourced_id)
             if current is None:
                 to_create.append(
-                    Person(
+                    dict(
                         sis_id=sourced_id,
                         first_name=row.first_name,
                         last_name=row.last_name,
@@ -397,7 +396,7 @@ class OneRosterImport:
                         dict(zip(fields, wanted, strict=True)),
                     )
                 )
-        Person.objects.bulk_create(to_create, batch_size=BATCH)
+        bulk_insert(Person, to_create)
         Person.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=BATCH)
         audit_bulk(
             actor=ACTOR, action="contacts.person.updated", label="contacts.person", rows=audit
@@ -430,7 +429,7 @@ class OneRosterImport:
                 current = existing.get(key)
                 if current is None:
                     to_create.append(
-                        ContactPoint(
+                        dict(
                             person_id=person_id,
                             kind=kind,
                             value=value,
@@ -447,7 +446,7 @@ class OneRosterImport:
             for key, current in existing.items()
             if key[0] in imported and key not in wanted and current[3] == "sis"
         ]
-        ContactPoint.objects.bulk_create(to_create, batch_size=BATCH)
+        bulk_insert(ContactPoint, to_create)
         ContactPoint.objects.bulk_update(to_update, ["label", "sms_capable"], batch_size=BATCH)
         for start in range(0, len(stale), BATCH):
             ContactPoint.objects.filter(pk__in=stale[start : start + BATCH]).delete()
@@ -501,7 +500,7 @@ class OneRosterImport:
                 guardian = role in ("parent", "guardian")
                 top[student_id] = top.get(student_id, 0) + 1
                 to_create.append(
-                    StudentContact(
+                    dict(
                         student_id=student_id,
                         person_id=person_id,
                         relationship=role,
@@ -523,7 +522,7 @@ class OneRosterImport:
                     and pickup != "prohibited"
                 ):
                     stale.append(pk)
-        StudentContact.objects.bulk_create(to_create, batch_size=BATCH)
+        bulk_insert(StudentContact, to_create)
         for start in range(0, len(stale), BATCH):
             StudentContact.objects.filter(pk__in=stale[start : start + BATCH]).delete()
         audit_bulk(
