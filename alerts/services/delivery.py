@@ -5,6 +5,7 @@ names the claim, so a worker whose claim was taken over can no longer change the
 import logging
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -328,10 +329,27 @@ def messages_dispatch(*, channel: str) -> int:
                 "address", flat=True
             )
         )
-    outcomes = list(
-        _executor().map(lambda m: attempt(m, suppressed=m.address in suppressed), messages)
-    )
-    sent = [(m, o) for m, o in zip(messages, outcomes, strict=True) if o.provider_id]
+    # A claim covers the whole batch, so the batch must finish well inside the claim timeout or
+    # the sweeper would hand its tail to another worker while this one is still sending it.
+    # Messages not started within the budget go back to queued untouched.
+    timeout = conf.claim_timeout_seconds()
+    budget = max(timeout - 2 * conf.provider_timeout_seconds(), timeout / 4)
+    deadline = time.monotonic() + budget
+
+    def send(message: Message) -> Outcome | None:
+        if time.monotonic() > deadline:
+            return None
+        return attempt(message, suppressed=message.address in suppressed)
+
+    outcomes = list(_executor().map(send, messages))
+    unsent = [m.pk for m, o in zip(messages, outcomes, strict=True) if o is None]
+    if unsent:
+        Message.objects.filter(
+            pk__in=unsent, status=Message.Status.SENDING, claimed_at=claimed_at
+        ).update(status=Message.Status.QUEUED, attempts=F("attempts") - 1, enqueued_at=None)
+        logger.warning("alerts dispatcher ran out of time: %s messages put back", len(unsent))
+    pairs = [(m, o) for m, o in zip(messages, outcomes, strict=True) if o is not None]
+    sent = [(m, o) for m, o in pairs if o.provider_id]
     if sent:
         # One UPDATE for the whole batch; still conditional on our claim.
         Message.objects.filter(
@@ -347,7 +365,7 @@ def messages_dispatch(*, channel: str) -> int:
                 default=F("provider_id"),
             ),
         )
-    for message, outcome in zip(messages, outcomes, strict=True):
+    for message, outcome in pairs:
         if not outcome.provider_id:
             record_outcome(message, outcome)
     return len(ids)

@@ -55,7 +55,7 @@ def worker_env(fake_twilio, broker_url: str, **extra: str) -> dict[str, str]:
             "ALERTS_TRANSPORT_SMS": "twilio",
             "ALERTS_TRANSPORT_VOICE": "twilio",
             "ALERTS_PROVIDER_TIMEOUT": "2",
-            "ALERTS_CLAIM_TIMEOUT": "6",
+            "ALERTS_CLAIM_TIMEOUT": "10",
             "ALERTS_SWEEP_GRACE": "2",
             "ALERTS_RATE_SMS": "0",
             "LOG_LEVEL": "WARNING",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 ERROR_MESSAGES = {
@@ -205,6 +206,20 @@ def _public(resource: dict) -> dict:
     return {k: v for k, v in resource.items() if not k.startswith("_")}
 
 
+def _missing_param(kind: str, form: dict[str, str]) -> int | None:
+    """Twilio's own validation: 21604 'To' required, 21603 'From' required, 21602 body
+    required, 21205 a call needs Url or Twiml."""
+    if not form.get("To"):
+        return 21604
+    if not form.get("From"):
+        return 21603
+    if kind == "message" and not form.get("Body"):
+        return 21602
+    if kind == "call" and not (form.get("Twiml") or form.get("Url")):
+        return 21205
+    return None
+
+
 def _error(status: int, code: int) -> dict:
     return {
         "code": code,
@@ -247,6 +262,11 @@ class _Handler(BaseHTTPRequestHandler):
         return user == fake.account_sid == sid and password == fake.auth_token
 
     def do_GET(self) -> None:
+        if self.path.startswith("/__fake__/ledger"):
+            # Control channel for a fake running in its own process (see RemoteFakeTwilio).
+            with self.twilio._lock:
+                rows = [e.__dict__ for e in self.twilio.ledger]
+            return self._send(200, {"ledger": rows})
         sid, kind = self._route()
         if kind is None:
             return self._send(404, _error(404, 20404))
@@ -255,8 +275,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, self.twilio._list(kind, parse_qs(urlparse(self.path).query)))
 
     def do_POST(self) -> None:
+        if self.path.startswith("/__fake__/"):
+            return self._control()
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode()
+        raw_bytes = self.rfile.read(length)
+        if len(raw_bytes) < length:
+            return  # the client went away mid-request: nothing was accepted
+        raw = raw_bytes.decode()
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         fake = self.twilio
         sid, kind = self._route()
@@ -269,6 +294,11 @@ class _Handler(BaseHTTPRequestHandler):
             entry.status = 401
             self._record(entry)
             return self._send(401, _error(401, 20003))
+        missing = _missing_param(kind, form)
+        if missing:
+            entry.status = 400
+            self._record(entry)
+            return self._send(400, _error(400, missing))
         if fake.latency:
             time.sleep(fake.latency)
         behaviour = fake._behaviour_for(form.get("To", ""))
@@ -293,9 +323,104 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._send(status, _public(resource))
 
+    def _control(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        args = json.loads(self.rfile.read(length) or b"{}")
+        fake = self.twilio
+        action = self.path.rsplit("/", 1)[1]
+        if action == "reset":
+            fake.reset()
+        elif action == "then":
+            fake.then(args["kind"], args.get("value", 0), args.get("times", 1))
+        elif action == "for_number":
+            fake.for_number(args["number"], args["kind"], args.get("value", 0))
+        elif action == "latency":
+            fake.latency = float(args["value"])
+        self._send(200, {"ok": True})
+
     def _record(self, entry: Entry) -> None:
         with self.twilio._lock:
             self.twilio.ledger.append(entry)
+
+
+class RemoteFakeTwilio:
+    """The same fake in a process of its own (its HTTP threads then do not compete with the
+    test for the GIL), driven over a small control channel on the same port."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        import socket
+        import subprocess
+        import sys
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.account_sid = FakeTwilio.account_sid
+        self.auth_token = FakeTwilio.auth_token
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.fakes.twilio",
+                "--port",
+                str(self.port),
+                "--latency",
+                str(latency),
+            ],
+            stdout=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                self.requests()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("fake twilio did not start")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _call(self, action: str, payload: dict | None = None):
+        import urllib.request
+
+        data = json.dumps(payload or {}).encode() if payload is not None else None
+        request = urllib.request.Request(f"{self.url}/__fake__/{action}", data=data)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - localhost
+            return json.loads(response.read())
+
+    def requests(self, kind: str | None = None) -> list[Entry]:
+        rows = [Entry(**row) for row in self._call("ledger")["ledger"]]
+        return [e for e in rows if kind is None or e.kind == kind]
+
+    def created(self, kind: str | None = None) -> list[Entry]:
+        return [e for e in self.requests(kind) if e.sid]
+
+    def wait_for(self, count: int, timeout: float = 10.0, kind: str | None = None) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.created(kind)) >= count:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def reset(self) -> None:
+        self._call("reset", {})
+
+    def then(self, kind: str, value: float = 0, times: int = 1) -> None:
+        self._call("then", {"kind": kind, "value": value, "times": times})
+
+    def for_number(self, number: str, kind: str, value: float = 0) -> None:
+        self._call("for_number", {"number": number, "kind": kind, "value": value})
+
+    def set_latency(self, value: float) -> None:
+        self._call("latency", {"value": value})
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
 
 
 def main() -> None:
