@@ -91,7 +91,7 @@ class FakeTwilio:
         class Handler(_Handler):
             twilio = fake
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server = _QuietServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -227,6 +227,12 @@ def _error(status: int, code: int) -> dict:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # Clients that vanish mid-request (a SIGKILLed worker) are part of the tests.
+        pass
 
 
 class _Handler(BaseHTTPRequestHandler):
