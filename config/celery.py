@@ -6,6 +6,8 @@ import os
 
 from celery import Celery
 
+from alerts.schedules import BEAT_SCHEDULE as ALERTS_BEAT_SCHEDULE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("reunify")
@@ -20,3 +22,7 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks()
+
+# Periodic tasks defined in code live here, in one place. Districts add their own (campaigns)
+# in the database through django-celery-beat.
+app.conf.beat_schedule = {**ALERTS_BEAT_SCHEDULE}

@@ -1,5 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
+from alerts.api import MessageViewSet
+
 from . import views
 
 router = DefaultRouter()
@@ -8,4 +10,5 @@ router.register("students", views.StudentViewSet, basename="student")
 router.register("people", views.PersonViewSet, basename="person")
 router.register("contact-points", views.ContactPointViewSet, basename="contact-point")
 router.register("student-contacts", views.StudentContactViewSet, basename="student-contact")
+router.register("alerts/messages", MessageViewSet, basename="alert-message")
 urlpatterns = router.urls
