@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/alerts/messages/"
 
 
-@pytest.fixture(autouse=True)
-def api_urls(settings):
-    settings.ROOT_URLCONF = "tests.alerts.api_urls"
-
-
 @pytest.fixture
 def outbox(fake_twilio, commit):
     fake_twilio.for_number("+13125550199", "error", 21211)

@@ -8,7 +8,7 @@ from alerts.models import ErrorCode, InboundMessage, Message, Suppression
 
 from .helpers import EMAIL, PHONE, queue_sms
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.alerts.urls")]
+pytestmark = pytest.mark.django_db
 
 INBOUND = "/alerts/twilio/inbound"
 STATUS = "/alerts/twilio/status"
