@@ -34,7 +34,12 @@ def setting_float(name: str, default: float) -> float:
 
 
 def eager() -> bool:
-    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+    """Whether tasks run in process. Asked of the Celery app itself rather than the Django
+    setting: the app's configuration is what `apply_async` obeys, and it can be changed after
+    settings were read (the test suite makes every non-integration test eager that way)."""
+    from celery import current_app
+
+    return bool(current_app.conf.task_always_eager)
 
 
 def transport_name(channel: str) -> str:

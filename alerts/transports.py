@@ -100,6 +100,9 @@ _TWILIO_PERMANENT = {
     21408: ErrorCode.REJECTED,  # permission to send to this region is not enabled
 }
 
+# How far our clock and Twilio's may disagree when we ask what it accepted since a time.
+LOOKUP_CLOCK_SKEW = timedelta(minutes=2)
+
 # Voice: how <Say> should pronounce each language (Twilio language tags).
 SAY_LANGUAGE = {"en": "en-US", "es": "es-US", "ar": "ar-XA", "vi": "vi-VN"}
 
@@ -185,8 +188,11 @@ class TwilioTransport(Transport):
 
     def lookup(self, message: Message) -> str | None:
         # The provider keeps no idempotency key for messages, so ask it what it accepted for
-        # this number since the claim, and recognise ours by its body (SMS) or by time (calls).
-        since = (message.claimed_at or message.created_at) - timedelta(minutes=2)
+        # this number since the message was written, and recognise ours by its body (SMS) or
+        # by time (calls). Not since the current claim: the attempt in doubt belongs to an
+        # earlier claim, at least a claim timeout ago, and a window anchored on the re-claim
+        # would miss it and send the message twice. The margin covers clock skew with Twilio.
+        since = message.created_at - LOOKUP_CLOCK_SKEW
         try:
             if self.channel == Channel.SMS:
                 for found in self.client().messages.list(

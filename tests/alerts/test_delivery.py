@@ -174,6 +174,34 @@ def test_stale_claim_of_a_killed_worker_is_reclaimed_and_reconciled(fake_twilio,
     assert len(fake_twilio.created()) == 1
 
 
+def test_attempt_long_before_the_reclaim_is_still_found_by_the_lookup(
+    fake_twilio, commit, settings
+):
+    """Production timing: the claim timeout (120 s) and a sweep interval pass between the
+    attempt that died with its worker and the next claim, so the provider must be asked about
+    everything since the message was written, not about the last couple of minutes."""
+    settings.ALERTS_CLAIM_TIMEOUT = 120
+    with transaction.atomic():
+        message = queue_sms()
+    from alerts.transports import get_transport
+
+    ten_minutes_ago = timezone.now() - timedelta(minutes=10)
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.SENDING,
+        created_at=ten_minutes_ago,
+        claimed_at=ten_minutes_ago,
+        attempts=1,
+    )
+    message.refresh_from_db()
+    get_transport("sms").send(message)  # what the dead worker did...
+    fake_twilio.age(9 * 60)  # ...nine minutes ago
+    assert commit(messages_sweep)["reclaimed"] == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert len(fake_twilio.created()) == 1
+    assert message.provider_id == fake_twilio.created()[0].sid
+
+
 def test_stale_claim_that_never_reached_the_provider_is_sent(fake_twilio, commit, settings):
     settings.ALERTS_CLAIM_TIMEOUT = 30
     with transaction.atomic():

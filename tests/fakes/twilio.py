@@ -114,6 +114,15 @@ class FakeTwilio:
         with self._lock:
             self._by_number[number] = Behaviour(kind, value)
 
+    def age(self, seconds: float) -> None:
+        """Pretend `seconds` passed since everything recorded so far was created (the list
+        filters DateSent>/StartTime> then see it as that much older)."""
+        with self._lock:
+            for resource in self._resources:
+                resource["_created"] -= seconds
+            for entry in self.ledger:
+                entry.at -= seconds
+
     def reset(self) -> None:
         with self._lock:
             self.ledger.clear()
@@ -340,6 +349,8 @@ class _Handler(BaseHTTPRequestHandler):
             fake.then(args["kind"], args.get("value", 0), args.get("times", 1))
         elif action == "for_number":
             fake.for_number(args["number"], args["kind"], args.get("value", 0))
+        elif action == "age":
+            fake.age(float(args["seconds"]))
         elif action == "latency":
             fake.latency = float(args["value"])
         self._send(200, {"ok": True})
@@ -420,6 +431,9 @@ class RemoteFakeTwilio:
 
     def for_number(self, number: str, kind: str, value: float = 0) -> None:
         self._call("for_number", {"number": number, "kind": kind, "value": value})
+
+    def age(self, seconds: float) -> None:
+        self._call("age", {"seconds": seconds})
 
     def set_latency(self, value: float) -> None:
         self._call("latency", {"value": value})
