@@ -1,23 +1,29 @@
 """Parent portal under load: `python -m benchmarks portal`.
 
-gunicorn (as in docker-compose: `config.wsgi:application`, 4 sync workers) on PostgreSQL with
-BENCH_STUDENTS (default 100,000) students seeded by `manage.py seed_demo`. BENCH_CLIENTS
-(default 64) concurrent clients, each a signed-in guardian, run a mix for BENCH_SECONDS
-(default 20): the household page (GET, 80%) and the "everything is correct" update (POST, 20%).
-The baseline is a trivial Django view (/healthz) served by the same gunicorn, measured with the
-same clients in the same run. `value` is the mix's requests/s; `ratio` = value / baseline.
+gunicorn, started with the `web` command of docker-compose.yml (only the bind address changed to
+a free port on 127.0.0.1), on PostgreSQL (DATABASE_URL, default the local database
+`reunify_bench_portal`) with BENCH_STUDENTS (default 100,000) students seeded by
+`manage.py seed_demo`. The load tool is wrk (Debian's `wrk`, C, one process): BENCH_CLIENTS
+(default 64) connections over BENCH_THREADS (default 2) threads, for BENCH_SECONDS (default 20)
+per phase. Each request picks one of a few hundred signed-in guardians at random; the mix is
+the household page (GET, 80%) and "everything is correct" (POST, 20%).
 
-Targets (issue 4): value >= 400 req/s, p95 < 150 ms, no 5xx, ratio >= 0.4. The load generator
-runs on the same machine as gunicorn and PostgreSQL, so all three share its CPUs.
+The baseline is a trivial Django view (/healthz) served by the same gunicorn, loaded by the same
+wrk with the same connections in the same run. `value` is the mix's requests/s; `ratio` =
+value / baseline.
+
+Targets (issue 4): value >= 400 req/s, p95 < 150 ms, no 5xx, ratio >= 0.4. wrk runs on the same
+machine as gunicorn and PostgreSQL, so all three share its CPUs.
 """
 
+import json
 import os
-import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from http.client import HTTPConnection
 from pathlib import Path
@@ -25,6 +31,77 @@ from pathlib import Path
 from benchmarks import setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/reunify_bench_portal"
+
+# wrk's Lua hooks. One Lua state per wrk thread; done() reads each thread's counters.
+# A GET that lands on the sign-in page (302 to /portal/sign-in/) or a POST refused by CSRF (403)
+# counts as unexpected: the load would then measure something cheaper than the portal.
+WRK_SCRIPT = r"""
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("id", next_id)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  mode = args[1]
+  post_share = tonumber(args[3])
+  sessions = {}
+  local f = assert(io.open(args[2]))
+  for line in f:lines() do
+    local cookie, csrf = line:match("^([^\t]+)\t([^\t]+)$")
+    if cookie then table.insert(sessions, {cookie, csrf}) end
+  end
+  f:close()
+  math.randomseed(id * 7919)
+  statuses = {}
+  unexpected = 0
+end
+
+function request()
+  if mode == "trivial" then
+    return wrk.format("GET", "/healthz", {})
+  end
+  local s = sessions[math.random(#sessions)]
+  if math.random() < post_share then
+    return wrk.format("POST", "/portal/household/confirm/", {
+      ["Cookie"] = s[1], ["X-CSRFToken"] = s[2],
+      ["Content-Type"] = "application/x-www-form-urlencoded"}, "")
+  end
+  return wrk.format("GET", "/portal/household/", {["Cookie"] = s[1]})
+end
+
+function response(status, headers, body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+  if status == 302 then
+    local location = headers["Location"] or ""
+    if not location:find("/portal/household/", 1, true) then unexpected = unexpected + 1 end
+  elseif status ~= 200 then
+    unexpected = unexpected + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local all, bad = {}, 0
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses")) do all[code] = (all[code] or 0) + n end
+    bad = bad + thread:get("unexpected")
+  end
+  local parts = {}
+  for code, n in pairs(all) do table.insert(parts, string.format('"%s": %d', code, n)) end
+  io.write(string.format(
+    'WRK-RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, ' ..
+    '"p99_us": %d, "max_us": %d, "socket_errors": %d, "unexpected": %d, "statuses": {%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    bad, table.concat(parts, ", ")))
+end
+"""
 
 
 def _env_int(name: str, default: int) -> int:
@@ -33,16 +110,24 @@ def _env_int(name: str, default: int) -> int:
 
 def _seed(students: int, seed: int) -> int:
     from django.core.management import call_command
+    from django.db import connection
 
     from contacts.models import Student
 
     if Student.objects.count() < students:
         call_command("seed_demo", students=students, seed=seed, verbosity=0)
+    # Fresh planner statistics: a bulk load leaves none until autovacuum's next pass (and the
+    # local server may run with autovacuum off); without them the household query seq-scans.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return Student.objects.count()
 
 
-def _guardian_cookies(count: int) -> list[dict[str, str]]:
-    """Sign `count` guardians in (portal session + Django session), as the code form would."""
+def _guardian_cookies(count: int) -> list[tuple[str, str]]:
+    """Sign `count` guardians in (portal session + Django session), as the code form would.
+    Returns (Cookie header, X-CSRFToken header) pairs."""
+    import random
+
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -57,8 +142,7 @@ def _guardian_cookies(count: int) -> list[dict[str, str]]:
         .distinct()
         .order_by("person_id")[: count * 20]
     )
-    rng = random.Random(1)
-    chosen = rng.sample(ids, min(count, len(ids)))
+    chosen = random.Random(1).sample(ids, min(count, len(ids)))
     cookies = []
     for person in Person.objects.filter(pk__in=chosen):
         _session, key = portal_session_start(person=person, via="benchmark")
@@ -66,13 +150,11 @@ def _guardian_cookies(count: int) -> list[dict[str, str]]:
         store[SESSION_KEY] = key
         store.create()
         csrf = secrets.token_hex(16)  # 32 characters, as Django's own CSRF secret
-        cookies.append(
-            {
-                "Cookie": f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
-                f"{settings.CSRF_COOKIE_NAME}={csrf}; {settings.LANGUAGE_COOKIE_NAME}=en",
-                "X-CSRFToken": csrf,
-            }
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={csrf}; {settings.LANGUAGE_COOKIE_NAME}=en"
         )
+        cookies.append((cookie, csrf))
     return cookies
 
 
@@ -82,7 +164,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def gunicorn_command(port: int) -> list[str]:
+    """docker-compose.yml's `web` command, bound to 127.0.0.1:port instead of 0.0.0.0:8000."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    cmd = list(compose["services"]["web"]["command"])
+    if cmd[0] != "gunicorn" or "--bind" not in cmd:
+        raise SystemExit(f"unexpected web command in docker-compose.yml: {cmd}")
+    cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
+    return [sys.executable, "-m", *cmd]
+
+
+def _start_gunicorn(cmd: list[str], port: int, log) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -90,19 +184,8 @@ def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         HTTPS="0",
         LOG_LEVEL="WARNING",
     )
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    # The access log ("-" in docker-compose) is written, to a file instead of a terminal.
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -116,105 +199,88 @@ def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def _load(port: int, clients: int, seconds: float, make_request) -> dict:
-    """`clients` threads, each sending requests back to back for `seconds`."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    unexpected = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def worker(index: int) -> None:
-        rng = random.Random(index)
-        mine, codes, bad = [], {}, 0
-        conn = HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < stop:
-            method, path, headers, body, expected = make_request(index, rng)
-            started = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-                if response.getheader("Connection", "").lower() == "close":
-                    conn.close()
-            except OSError:
-                conn.close()
-                conn = HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 599
-            mine.append(time.perf_counter() - started)
-            codes[status] = codes.get(status, 0) + 1
-            bad += status != expected
-        with lock:
-            latencies.extend(mine)
-            for code, n in codes.items():
-                statuses[code] = statuses.get(code, 0) + n
-            unexpected[0] += bad
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0
+def _wrk(port: int, *, mode: str, seconds: int, clients: int, threads: int, work: Path) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(work / "mix.lua"),
+        f"http://127.0.0.1:{port}",
+        "--",
+        mode,
+        str(work / "sessions.tsv"),
+        "0.2",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60)
+    line = next(x for x in out.stdout.splitlines() if x.startswith("WRK-RESULT "))
+    raw = json.loads(line.removeprefix("WRK-RESULT "))
+    statuses = {int(code): n for code, n in sorted(raw["statuses"].items())}
     return {
-        "requests": len(latencies),
-        "req_per_s": len(latencies) / elapsed,
-        "p95_ms": p95 * 1000,
+        "requests": raw["requests"],
+        "req_per_s": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
         "statuses": statuses,
         "errors_5xx": sum(n for code, n in statuses.items() if code >= 500),
-        "unexpected": unexpected[0],
+        "socket_errors": raw["socket_errors"],
+        "unexpected": raw["unexpected"],
     }
 
 
 def run() -> dict:
+    if not shutil.which("wrk"):
+        raise SystemExit("this benchmark needs wrk: apt-get install -y wrk")
     students = _env_int("BENCH_STUDENTS", 100_000)
     clients = _env_int("BENCH_CLIENTS", 64)
     seconds = _env_int("BENCH_SECONDS", 20)
-    workers = _env_int("BENCH_WORKERS", 4)
+    threads = _env_int("BENCH_THREADS", 2)
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     setup_django()
     seeded = _seed(students, _env_int("BENCH_SEED", 1))
     cookies = _guardian_cookies(max(clients * 4, 256))
     port = _free_port()
-    server = _start_gunicorn(port, workers)
-    try:
-
-        def trivial(index, rng):
-            return "GET", "/healthz", {}, None, 200
-
-        def portal(index, rng):
-            headers = dict(cookies[(index + rng.randrange(4) * clients) % len(cookies)])
-            if rng.random() < 0.8:
-                return "GET", "/portal/household/", {"Cookie": headers["Cookie"]}, None, 200
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return "POST", "/portal/household/confirm/", headers, "", 302
-
-        _load(port, clients, 3, portal)  # warm up: connections, caches, the JIT of the planner
-        baseline = _load(port, clients, seconds, trivial)
-        mix = _load(port, clients, seconds, portal)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    cmd = gunicorn_command(port)
+    load = {"clients": clients, "threads": threads}
+    with tempfile.TemporaryDirectory(prefix="bench-portal-") as tmp:
+        work = Path(tmp)
+        (work / "mix.lua").write_text(WRK_SCRIPT)
+        (work / "sessions.tsv").write_text("".join(f"{c}\t{t}\n" for c, t in cookies))
+        with open(work / "gunicorn.log", "wb") as log:
+            server = _start_gunicorn(cmd, port, log)
+            try:
+                # Warm up every worker: connections, template and translation caches.
+                _wrk(port, mode="mix", seconds=3, work=work, **load)
+                baseline = _wrk(port, mode="trivial", seconds=seconds, work=work, **load)
+                mix = _wrk(port, mode="mix", seconds=seconds, work=work, **load)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
     ratio = mix["req_per_s"] / baseline["req_per_s"] if baseline["req_per_s"] else 0.0
     return {
         "name": "portal",
         "value": round(mix["req_per_s"], 1),
         "unit": "req/s",
         "p95_ms": round(mix["p95_ms"], 1),
+        "p50_ms": round(mix["p50_ms"], 1),
+        "p99_ms": round(mix["p99_ms"], 1),
         "baseline": round(baseline["req_per_s"], 1),
         "baseline_p95_ms": round(baseline["p95_ms"], 1),
         "ratio": round(ratio, 3),
         "errors_5xx": mix["errors_5xx"] + baseline["errors_5xx"],
+        "socket_errors": mix["socket_errors"] + baseline["socket_errors"],
         "unexpected_status": mix["unexpected"],
         "statuses": mix["statuses"],
         "requests": mix["requests"],
         "students": seeded,
         "clients": clients,
         "seconds": seconds,
-        "gunicorn_workers": workers,
+        "load_tool": f"wrk -t{threads} -c{clients}",
+        "gunicorn": " ".join(cmd[2:]),
         "meets_targets": mix["req_per_s"] >= 400
         and mix["p95_ms"] < 150
         and mix["errors_5xx"] == 0
