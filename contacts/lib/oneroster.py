@@ -23,6 +23,8 @@ imported. All writes happen in one transaction after every row was checked, so n
 half-written.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +37,7 @@ from privacy.services import audit_bulk, audit_record
 from ..models import ContactPoint, Person, School, Student, StudentContact
 from .bulk import bulk_insert
 from .csvsource import ImportReport, Source, read_rows
-from .phones import normalize_email, normalize_phone
+from .phones import PhoneBook, normalize_email
 
 ACTOR = "import:oneroster"
 GUARDIAN_ROLES = {"parent": "parent", "guardian": "guardian", "relative": "relative"}
@@ -67,6 +69,14 @@ class GuardianRow:
 
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(",") if part.strip()]
+
+
+def _phone_cells(text: str) -> set[str]:
+    """Every sms and phone cell of users.csv, to parse them all at once."""
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(rows, [])]
+    columns = [header.index(c) for c in ("sms", "phone") if c in header]
+    return {row[i] for row in rows for i in columns if i < len(row) and row[i]}
 
 
 def _language(cell: str) -> str:
@@ -150,6 +160,7 @@ class OneRosterImport:
 
     def _read_users(self) -> None:
         text = self.source.text("users.csv")
+        self.phones = PhoneBook.prepared(_phone_cells(text))
         required = ("sourcedId", "role", "givenName", "familyName")
         seen_sis: set[str] = set()
         for line, row in read_rows(
@@ -225,9 +236,11 @@ class OneRosterImport:
         points: list[tuple[str, str, str, bool]] = []
         try:
             if row.get("sms"):
-                points.append(("phone", normalize_phone(row["sms"], field="sms"), "mobile", True))
+                points.append(
+                    ("phone", self.phones.normalize(row["sms"], field="sms"), "mobile", True)
+                )
             if row.get("phone"):
-                phone = normalize_phone(row["phone"], field="phone")
+                phone = self.phones.normalize(row["phone"], field="phone")
                 if not points or points[0][1] != phone:
                     points.append(("phone", phone, "home", False))
             if row.get("email"):

@@ -4,7 +4,10 @@ Phones are stored as E.164. A number written without a country code is read in t
 region (settings.PHONE_REGION, default US); an international number (+52 …) is kept as it is.
 """
 
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
 import phonenumbers
@@ -62,3 +65,45 @@ def display_phone(e164: str) -> str:
     if phonenumbers.region_code_for_number(number) == settings.PHONE_REGION:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _parse_chunk(args: tuple[list[str], str]) -> list[str | None]:
+    raws, region = args
+    return [_parse(raw, region) for raw in raws]
+
+
+class PhoneBook:
+    """Phone numbers of a whole import, parsed up front on every core.
+
+    phonenumbers' validation is most of an import's CPU time, and each number is independent, so
+    a large file's numbers are parsed in a process pool; the result is exactly `normalize_phone`'s.
+    """
+
+    PARALLEL_FROM = 20_000
+    CHUNK = 5_000
+
+    def __init__(self, parsed: dict[str, str | None]) -> None:
+        self._parsed = parsed
+
+    @classmethod
+    def prepared(cls, raws: set[str]) -> "PhoneBook":
+        region = settings.PHONE_REGION
+        values = sorted(raw.strip() for raw in raws if raw and raw.strip())
+        workers = min(os.cpu_count() or 1, 8)
+        if len(values) < cls.PARALLEL_FROM or workers < 2:
+            return cls({raw: _parse(raw, region) for raw in values})
+        chunks = [values[i : i + cls.CHUNK] for i in range(0, len(values), cls.CHUNK)]
+        # fork: the children only run phonenumbers, never Django's database connection.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = pool.map(_parse_chunk, [(chunk, region) for chunk in chunks])
+            parsed = {}
+            for chunk, result in zip(chunks, results, strict=True):
+                parsed.update(zip(chunk, result, strict=True))
+        return cls(parsed)
+
+    def normalize(self, raw: str, *, field: str = "phone") -> str:
+        value = (raw or "").strip()
+        if value in self._parsed and self._parsed[value] is not None:
+            return self._parsed[value]
+        return normalize_phone(raw, field=field)  # raises the same error as ever
