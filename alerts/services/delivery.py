@@ -332,9 +332,12 @@ def messages_dispatch(*, channel: str) -> int:
     # A claim covers the whole batch, so the batch must finish well inside the claim timeout or
     # the sweeper would hand its tail to another worker while this one is still sending it.
     # Messages not started within the budget go back to queued untouched.
+    # The budget counts from the claim itself, not from here: reading the batch and a busy
+    # machine already spent part of it.
     timeout = conf.claim_timeout_seconds()
     budget = max(timeout - 2 * conf.provider_timeout_seconds(), timeout / 4)
-    deadline = time.monotonic() + budget
+    spent = (timezone.now() - claimed_at).total_seconds()
+    deadline = time.monotonic() + budget - max(0.0, spent)
 
     def send(message: Message) -> Outcome | None:
         if time.monotonic() > deadline:

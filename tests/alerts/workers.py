@@ -16,6 +16,14 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 QUEUES = "emergency,default,bulk"
 
+# Short timeouts, shared by the workers and by the test process, which plays celery beat and
+# runs the sweeper: the sweeper decides when a claim is stale, so it must use the same values.
+TIMINGS = {
+    "ALERTS_PROVIDER_TIMEOUT": "2",
+    "ALERTS_CLAIM_TIMEOUT": "10",
+    "ALERTS_SWEEP_GRACE": "2",
+}
+
 
 def require_real_stack() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -54,9 +62,7 @@ def worker_env(fake_twilio, broker_url: str, **extra: str) -> dict[str, str]:
             "TWILIO_FROM_NUMBER": "+13125550100",
             "ALERTS_TRANSPORT_SMS": "twilio",
             "ALERTS_TRANSPORT_VOICE": "twilio",
-            "ALERTS_PROVIDER_TIMEOUT": "2",
-            "ALERTS_CLAIM_TIMEOUT": "10",
-            "ALERTS_SWEEP_GRACE": "2",
+            **TIMINGS,
             "ALERTS_RATE_SMS": "0",
             "LOG_LEVEL": "WARNING",
         }

@@ -277,10 +277,13 @@ class _Handler(BaseHTTPRequestHandler):
         return user == fake.account_sid == sid and password == fake.auth_token
 
     def do_GET(self) -> None:
+        if self.path.startswith("/__fake__/created_count"):
+            return self._send(200, {"count": len(self.twilio.created())})
         if self.path.startswith("/__fake__/ledger"):
             # Control channel for a fake running in its own process (see RemoteFakeTwilio).
+            to = (parse_qs(urlparse(self.path).query).get("to") or [""])[0]
             with self.twilio._lock:
-                rows = [e.__dict__ for e in self.twilio.ledger]
+                rows = [e.__dict__ for e in self.twilio.ledger if not to or e.form.get("To") == to]
             return self._send(200, {"ledger": rows})
         sid, kind = self._route()
         if kind is None:
@@ -408,17 +411,25 @@ class RemoteFakeTwilio:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - localhost
             return json.loads(response.read())
 
-    def requests(self, kind: str | None = None) -> list[Entry]:
-        rows = [Entry(**row) for row in self._call("ledger")["ledger"]]
+    def requests(self, kind: str | None = None, to: str = "") -> list[Entry]:
+        """The ledger, or only the requests to one number (`to`), which is cheaper."""
+        from urllib.parse import quote
+
+        rows = [Entry(**row) for row in self._call(f"ledger?to={quote(to)}")["ledger"]]
         return [e for e in rows if kind is None or e.kind == kind]
 
-    def created(self, kind: str | None = None) -> list[Entry]:
-        return [e for e in self.requests(kind) if e.sid]
+    def created(self, kind: str | None = None, to: str = "") -> list[Entry]:
+        return [e for e in self.requests(kind, to) if e.sid]
+
+    def created_count(self) -> int:
+        """How many resources were created, without shipping the ledger over."""
+        return int(self._call("created_count")["count"])
 
     def wait_for(self, count: int, timeout: float = 10.0, kind: str | None = None) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if len(self.created(kind)) >= count:
+            done = len(self.created(kind)) if kind else self.created_count()
+            if done >= count:
                 return True
             time.sleep(0.1)
         return False
