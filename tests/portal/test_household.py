@@ -51,6 +51,37 @@ def test_household_shows_every_child_across_schools_in_priority_order(
     assert ana.index("Maria Lopez") < ana.index("Jose Lopez") < ana.index("Carmen Ruiz")
 
 
+def test_household_page_queries_do_not_grow_with_children_or_contacts(
+    maria_client, parent_of_three, django_assert_num_queries
+):
+    # Django session, portal session, children, their contacts, the contacts' phones/emails.
+    with django_assert_num_queries(5):
+        assert maria_client.get(HOUSEHOLD).status_code == 200
+    for child in parent_of_three.children:
+        for n in range(3):
+            extra = PersonFactory(first_name=f"Extra{n}", last_name="Adult")
+            PhoneFactory(person=extra)
+            StudentContactFactory(student=child, person=extra, legal_guardian=False)
+    with django_assert_num_queries(5):
+        page = maria_client.get(HOUSEHOLD).content.decode()
+    assert page.count("<strong>Extra0 Adult</strong>") == 3
+
+
+def test_confirm_all_queries_do_not_grow_with_contacts(
+    maria_client, parent_of_three, django_assert_max_num_queries
+):
+    # Sessions, the children's ids, one update, an audit entry per child (contacts.services)
+    # and one for the household, inside the transaction's savepoints: nothing per contact.
+    with django_assert_max_num_queries(12) as before:
+        assert maria_client.post(reverse("portal:confirm")).status_code == 302
+    for child in parent_of_three.children:
+        for n in range(3):
+            extra = PersonFactory(first_name=f"Extra{n}", last_name="Adult")
+            StudentContactFactory(student=child, person=extra, legal_guardian=False)
+    with django_assert_max_num_queries(len(before)):
+        assert maria_client.post(reverse("portal:confirm")).status_code == 302
+
+
 def test_a_prohibited_adult_is_never_shown(maria_client, parent_of_three):
     barred = PersonFactory(first_name="Victor", last_name="Barred")
     StudentContactFactory(

@@ -20,7 +20,7 @@ from privacy.errors import Conflict, DomainError
 from privacy.services import audit_record
 
 from ..models import MessagePreference
-from ..selectors import household_student_ids, household_students
+from ..selectors import household_student_ids
 from .signin import REACHABLE, portal_actor
 
 Pickup = StudentContact.Pickup
@@ -123,13 +123,15 @@ def _check_last_pickup(link: StudentContact, confirm: bool) -> None:
 def household_confirm(*, guardian: Person) -> int:
     """ "Everything is correct" for all the guardian's children at once. Returns how many contact
     relations were marked verified."""
-    students = list(household_students(guardian))
+    # Only the ids: the household page's prefetched contacts are not needed to confirm them.
+    ids = household_student_ids(guardian)
+    students = [Student(pk=pk) for pk in ids]
     count = contact_services.students_confirm(actor=portal_actor(guardian), students=students)
     audit_record(
         actor=portal_actor(guardian),
         action="portal.household.confirmed",
         obj=guardian,
-        after={"students": [s.pk for s in students], "links": count},
+        after={"students": ids, "links": count},
     )
     return count
 
