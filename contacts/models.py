@@ -113,7 +113,8 @@ class ContactPoint(models.Model):
                 condition=Q(kind="phone") | Q(sms_capable=False), name="contactpoint_sms_only_phone"
             ),
         ]
-        indexes = [models.Index(fields=["kind", "value"])]
+        # Looked up by value alone: sign-in, inbound STOP, import matching.
+        indexes = [models.Index(fields=["value"], name="contactpoint_value")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_label_display()}) of person {self.person_id}"

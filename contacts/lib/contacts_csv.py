@@ -27,6 +27,7 @@ from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, Student, StudentContact
 from ..services import LINK_FIELDS
+from .bulk import bulk_update_objects
 from .csvsource import ImportReport, read_rows
 from .phones import normalize_email, normalize_phone
 
@@ -391,10 +392,10 @@ class ContactsImport:
                                 source="staff",
                             )
                         )
-        Person.objects.bulk_update(
+        bulk_update_objects(
+            Person,
             list(person_updates.values()),
             ["first_name", "last_name", "preferred_language"],
-            batch_size=BATCH,
         )
         audit_bulk(
             actor=ACTOR, action="contacts.person.updated", label="contacts.person", rows=audit
@@ -427,7 +428,7 @@ class ContactsImport:
                     audit_updates.append((str(link.pk), _jsonable(link.values), _jsonable(after)))
         for chunk in _chunks(changing):
             StudentContact.objects.filter(pk__in=chunk).update(emergency_priority=None)
-        StudentContact.objects.bulk_update(updates, list(LINK_FIELDS), batch_size=BATCH)
+        bulk_update_objects(StudentContact, updates, list(LINK_FIELDS))
         StudentContact.objects.bulk_create(creates, batch_size=BATCH)
         audit_bulk(
             actor=ACTOR,

@@ -35,7 +35,7 @@ from privacy.errors import DomainError
 from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, School, Student, StudentContact
-from .bulk import bulk_insert
+from .bulk import bulk_insert, bulk_update_objects
 from .csvsource import ImportReport, Source, read_rows
 from .phones import PhoneBook, normalize_email
 
@@ -339,7 +339,7 @@ class OneRosterImport:
         now = timezone.now()
         for student in to_update:
             student.updated_at = now
-        Student.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=BATCH)
+        bulk_update_objects(Student, to_update, [*fields, "updated_at"])
         deactivate = []
         if self.full:
             deactivate = [
@@ -410,7 +410,7 @@ class OneRosterImport:
                     )
                 )
         bulk_insert(Person, to_create)
-        Person.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=BATCH)
+        bulk_update_objects(Person, to_update, [*fields, "updated_at"])
         audit_bulk(
             actor=ACTOR, action="contacts.person.updated", label="contacts.person", rows=audit
         )
@@ -460,7 +460,7 @@ class OneRosterImport:
             if key[0] in imported and key not in wanted and current[3] == "sis"
         ]
         bulk_insert(ContactPoint, to_create)
-        ContactPoint.objects.bulk_update(to_update, ["label", "sms_capable"], batch_size=BATCH)
+        bulk_update_objects(ContactPoint, to_update, ["label", "sms_capable"])
         for start in range(0, len(stale), BATCH):
             ContactPoint.objects.filter(pk__in=stale[start : start + BATCH]).delete()
         audit_bulk(
