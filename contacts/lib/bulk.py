@@ -35,22 +35,30 @@ def _columns_and_defaults(model: type[models.Model]) -> list[tuple[models.Field,
 
 
 def bulk_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
-    """Insert `rows` (dicts of attname -> value; missing fields take their defaults)."""
-    spec = _columns_and_defaults(model)
+    """Insert `rows`: dicts of attname -> value, all with the same keys in the same order (the
+    importers build them in one place); every other field takes its default."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    keys = tuple(rows[0])
+    spec = {field.attname: (field, default) for field, default in _columns_and_defaults(model)}
+    unknown = set(keys) - set(spec)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {sorted(unknown)}")
+    rest = [(name, fd) for name, fd in spec.items() if name not in keys]
+    for name, (_field, default) in rest:
+        if default is models.NOT_PROVIDED:
+            raise ValueError(f"{model.__name__}.{name} has no value and no default")
+    tail = tuple(default for _name, (_field, default) in rest)
+    names = [*keys, *(name for name, _fd in rest)]
     tuples = []
     for row in rows:
-        values = []
-        for field, default in spec:
-            value = row.get(field.attname, default)
-            if value is models.NOT_PROVIDED:
-                raise ValueError(f"{model.__name__}.{field.attname} has no value and no default")
-            values.append(value)
-        tuples.append(values)
-    if not tuples:
-        return 0
+        if tuple(row) != keys:
+            raise ValueError(f"{model.__name__}: rows must all have the same fields in one order")
+        tuples.append((*row.values(), *tail))
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f, _ in spec)
+        columns = ", ".join(connection.ops.quote_name(spec[name][0].column) for name in names)
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -58,7 +66,6 @@ def bulk_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
             for values in tuples:
                 copy.write_row(values)
     else:
-        names = [f.attname for f, _ in spec]
         model.objects.bulk_create(
             (model(**dict(zip(names, values, strict=True))) for values in tuples), batch_size=BATCH
         )
