@@ -260,7 +260,19 @@ class ContactsImport:
             key = ("new", first, last, value)
             if key in self.new_people:
                 return key
-        return ("new", first, last, values[0] if values else f"line{row.line}")
+        if values:
+            return ("new", first, last, values[0])
+        # No phone or email to tell them apart: the same name among siblings (students sharing a
+        # legal guardian) is the same adult, the grandmother of three is one person.
+        return ("new", first, last, "family", self.family_of(row.student_id) or f"line{row.line}")
+
+    def family_of(self, student_id: int) -> int | None:
+        guardians = [
+            pid
+            for pid, link in self.links.get(student_id, {}).items()
+            if link.values["legal_guardian"]
+        ]
+        return min(guardians) if guardians else None
 
     def decide(self, student_id: int, rows: list[Row]) -> list[tuple[Row, object]]:
         """Which of one student's rows can be applied: every priority unique at the end."""

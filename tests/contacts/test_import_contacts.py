@@ -159,3 +159,13 @@ def test_two_rows_wanting_one_priority_keep_the_first(tmp_path, ana, capsys):
     assert (
         StudentContact.objects.get(student=ana, emergency_priority=3).person.first_name == "Carmen"
     )
+
+
+def test_an_adult_without_phone_or_email_is_one_person_for_siblings(tmp_path, parent_of_three):
+    ana, luis = parent_of_three.children[:2]
+    rows = [
+        grandma(s.sis_id, mobile_phone="", email="", emergency_priority="") for s in (ana, luis)
+    ]
+    run(write(tmp_path / "c.csv", rows))
+    assert Person.objects.filter(first_name="Carmen").count() == 1
+    assert StudentContact.objects.filter(person__first_name="Carmen").count() == 2
