@@ -1,11 +1,13 @@
 """Integration helper run as a process: queue messages through the outbox at a steady rate,
-then play the part of celery beat (a sweep a second) until every message left the outbox.
+then play the part of celery beat (a sweep a second) until every message left the outbox;
+exits 1 if some are still pending after --deadline seconds.
 
 python -m tests.alerts.producer --count 2000 --rate 100 --prefix run1 --deadline 120
 """
 
 import argparse
 import os
+import sys
 import time
 
 
@@ -45,7 +47,10 @@ def main() -> None:
         if time.monotonic() >= next_sweep:
             messages_sweep()
             next_sweep = time.monotonic() + 1
-    end = start + args.deadline
+    # The deadline counts from the last message queued, not from the start: how long queuing
+    # took depends on how long the broker was away.
+    end = time.monotonic() + args.deadline
+    pending = -1
     while time.monotonic() < end:
         messages_sweep()
         pending = Message.objects.filter(
@@ -53,8 +58,10 @@ def main() -> None:
             status__in=[Message.Status.QUEUED, Message.Status.SENDING],
         ).count()
         if not pending:
-            break
+            return
         time.sleep(1)
+    print(f"producer: {pending} messages still pending after {args.deadline}s", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,9 @@ def test_provider_failures_retry_then_fall_back_with_a_real_worker(stack, remote
     from alerts import registry
 
     stack()
-    fake_twilio.then("status", 500)
+    # Per number: the four messages race across the worker's processes, so "the next
+    # request" would hit any of them.
+    fake_twilio.for_number("+12025550001", "status", 500, times=1)
     fake_twilio.for_number("+12025550002", "error", 21211)
     fake_twilio.for_number("+12025550003", "error", 21614)
     fake_twilio.for_number("+12025550004", "timeout", 3)

@@ -21,7 +21,9 @@ QUEUES = "emergency,default,bulk"
 TIMINGS = {
     "ALERTS_PROVIDER_TIMEOUT": "2",
     "ALERTS_CLAIM_TIMEOUT": "10",
-    "ALERTS_SWEEP_GRACE": "2",
+    # Longer than a healthy queue takes to reach a task: a shorter grace has the sweeper
+    # enqueue every waiting message again at each pass, which only slows the run down.
+    "ALERTS_SWEEP_GRACE": "8",
 }
 
 
@@ -102,10 +104,17 @@ class Worker:
             env=self.env,
             # Its own process group, so a SIGKILL takes the pool children with it.
             start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._log(),
+            stderr=subprocess.STDOUT,
         )
         return self
+
+    @staticmethod
+    def _log():
+        # ALERTS_IT_WORKER_LOG=/path appends every worker's output there (for a failing run);
+        # by default they are quiet.
+        path = os.environ.get("ALERTS_IT_WORKER_LOG")
+        return open(path, "a") if path else subprocess.DEVNULL  # noqa: SIM115
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:

@@ -53,6 +53,7 @@ class Behaviour:
 
     kind: str
     value: float = 0
+    times: int | None = None  # None: for good; else how many more requests
 
 
 def _parse_time(value: str) -> float:
@@ -109,10 +110,12 @@ class FakeTwilio:
                 self._script.append(Behaviour(kind, value))
         return self
 
-    def for_number(self, number: str, kind: str, value: float = 0) -> None:
-        """Answer every create request to this number this way."""
+    def for_number(
+        self, number: str, kind: str, value: float = 0, times: int | None = None
+    ) -> None:
+        """Answer create requests to this number this way: every one, or the next `times`."""
         with self._lock:
-            self._by_number[number] = Behaviour(kind, value)
+            self._by_number[number] = Behaviour(kind, value, times)
 
     def age(self, seconds: float) -> None:
         """Pretend `seconds` passed since everything recorded so far was created (the list
@@ -153,7 +156,12 @@ class FakeTwilio:
         with self._lock:
             if self._script:
                 return self._script.popleft()
-            return self._by_number.get(to, Behaviour("ok"))
+            behaviour = self._by_number.get(to, Behaviour("ok"))
+            if behaviour.times is not None:
+                behaviour.times -= 1
+                if behaviour.times <= 0:
+                    del self._by_number[to]
+            return behaviour
 
     def _create(self, kind: str, form: dict[str, str]) -> tuple[int, dict]:
         now = time.time()
@@ -351,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif action == "then":
             fake.then(args["kind"], args.get("value", 0), args.get("times", 1))
         elif action == "for_number":
-            fake.for_number(args["number"], args["kind"], args.get("value", 0))
+            fake.for_number(args["number"], args["kind"], args.get("value", 0), args.get("times"))
         elif action == "age":
             fake.age(float(args["seconds"]))
         elif action == "latency":
@@ -440,8 +448,10 @@ class RemoteFakeTwilio:
     def then(self, kind: str, value: float = 0, times: int = 1) -> None:
         self._call("then", {"kind": kind, "value": value, "times": times})
 
-    def for_number(self, number: str, kind: str, value: float = 0) -> None:
-        self._call("for_number", {"number": number, "kind": kind, "value": value})
+    def for_number(
+        self, number: str, kind: str, value: float = 0, times: int | None = None
+    ) -> None:
+        self._call("for_number", {"number": number, "kind": kind, "value": value, "times": times})
 
     def age(self, seconds: float) -> None:
         self._call("age", {"seconds": seconds})
