@@ -20,6 +20,10 @@ app.conf.update(
     broker_transport_options={"visibility_timeout": 60 * 60 * 2},
     task_default_queue="default",
     broker_connection_retry_on_startup=True,
+    # After a lost broker connection, Celery lowers the prefetch count and raises it back as
+    # tasks finish; with a prefetch of 1 on Redis a worker can stay at 0 and stop consuming
+    # after the broker returns (celery #8796, #9054). A worker must pick up again at once.
+    worker_enable_prefetch_count_reduction=False,
 )
 app.autodiscover_tasks()
 

@@ -7,6 +7,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from tqdm import tqdm
@@ -85,20 +86,24 @@ def read_rows(
     """Yield (line number, row) for each data row. Forbidden columns are reported once on line 1
     and dropped from every row; the rest of the file is still read. A missing required column is
     reported and no row is yielded."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    dropped = set(forbidden_columns(header))
     for column in forbidden_columns(header):
         report.reject(file, 1, column, NOT_COLLECTED_MESSAGE.format(key=column))
-    dropped = set(forbidden_columns(header))
     missing = [c for c in required if c not in header]
     if missing:
         for column in missing:
             report.reject(file, 1, column, f"required column '{column}' is missing")
         return
-    total = text.count("\n")
+    width = len(header)
+    keep = [i for i, name in enumerate(header) if name not in dropped]
+    if not keep:
+        return
+    names = [header[i] for i in keep]
+    pick = itemgetter(*keep) if len(keep) > 1 else (lambda cells: (cells[keep[0]],))
     bar = tqdm(
-        total=total,
+        total=text.count("\n"),
         desc=file,
         unit="rows",
         disable=not progress,
@@ -107,13 +112,14 @@ def read_rows(
         leave=False,
     )
     with bar:
-        for row in reader:
+        for cells in reader:
             bar.update(1)
-            if None in row:  # more cells than the header has
-                report.reject(file, reader.line_num, "", "the row has more cells than the header")
-                report.rows += 1
+            if not cells:  # a blank line is no row
                 continue
-            for column in dropped:
-                row.pop(column, None)
             report.rows += 1
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+            if len(cells) > width:
+                report.reject(file, reader.line_num, "", "the row has more cells than the header")
+                continue
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            yield reader.line_num, dict(zip(names, map(str.strip, pick(cells)), strict=True))

@@ -160,9 +160,21 @@ class OneRosterImport:
 
     def _read_users(self) -> None:
         text = self.source.text("users.csv")
+        # The phone numbers are parsed on the other cores while this one reads the students;
+        # the guardians, who need them, are read last.
         self.phones = PhoneBook.prepared(_phone_cells(text))
+        try:
+            guardians = self._read_user_rows(text)
+            for line, row in guardians:
+                self._read_guardian(line, row)
+        finally:
+            self.phones.close()
+
+    def _read_user_rows(self, text: str) -> list[tuple[int, dict]]:
         required = ("sourcedId", "role", "givenName", "familyName")
         seen_sis: set[str] = set()
+        seen: set[str] = set()
+        guardians = []
         for line, row in read_rows(
             text, "users.csv", self.report, required=required, progress=self.progress
         ):
@@ -171,13 +183,15 @@ class OneRosterImport:
             if not sourced_id:
                 self.report.reject("users.csv", line, "sourcedId", "sourcedId is empty")
                 continue
-            if sourced_id in self.students or sourced_id in self.guardians:
+            if sourced_id in seen:
                 self.report.reject("users.csv", line, "sourcedId", f"'{sourced_id}' appears twice")
                 continue
+            seen.add(sourced_id)
             if role == "student":
                 self._read_student(line, row, seen_sis)
             elif role in GUARDIAN_ROLES:
-                self._read_guardian(line, row)
+                guardians.append((line, row))
+        return guardians
 
     def _names(self, line: int, row: dict) -> tuple[str, str] | None:
         for column in ("givenName", "familyName"):

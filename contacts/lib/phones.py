@@ -82,11 +82,15 @@ class PhoneBook:
     PARALLEL_FROM = 20_000
     CHUNK = 5_000
 
-    def __init__(self, parsed: dict[str, str | None]) -> None:
+    def __init__(self, parsed: dict[str, str | None], pending=None, pool=None) -> None:
         self._parsed = parsed
+        self._pending = pending  # [(chunk, future)] still being parsed in the pool
+        self._pool = pool
 
     @classmethod
     def prepared(cls, raws: set[str]) -> "PhoneBook":
+        """Start parsing `raws`. With many numbers the work runs in a process pool while the
+        caller goes on reading its file; the first `normalize` waits for it."""
         region = settings.PHONE_REGION
         values = sorted(raw.strip() for raw in raws if raw and raw.strip())
         workers = min(os.cpu_count() or 1, 8)
@@ -94,15 +98,29 @@ class PhoneBook:
             return cls({raw: _parse(raw, region) for raw in values})
         chunks = [values[i : i + cls.CHUNK] for i in range(0, len(values), cls.CHUNK)]
         # fork: the children only run phonenumbers, never Django's database connection.
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = pool.map(_parse_chunk, [(chunk, region) for chunk in chunks])
-            parsed = {}
-            for chunk, result in zip(chunks, results, strict=True):
-                parsed.update(zip(chunk, result, strict=True))
-        return cls(parsed)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        )
+        pending = [(chunk, pool.submit(_parse_chunk, (chunk, region))) for chunk in chunks]
+        return cls({}, pending, pool)
+
+    def _collect(self) -> None:
+        if self._pending is None:
+            return
+        try:
+            for chunk, future in self._pending:
+                self._parsed.update(zip(chunk, future.result(), strict=True))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the pool (also when the import fails half-way)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool, self._pending = None, None
 
     def normalize(self, raw: str, *, field: str = "phone") -> str:
+        self._collect()
         value = (raw or "").strip()
         if value in self._parsed and self._parsed[value] is not None:
             return self._parsed[value]

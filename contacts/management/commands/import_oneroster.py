@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
 
 def write_report(command: BaseCommand, report) -> None:
-    for error in report.errors:
+    for error in sorted(report.errors, key=lambda e: (e.file, e.line)):
         command.stderr.write(str(error))
     command.stdout.write(report.summary())
     if report.errors:
