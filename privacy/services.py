@@ -67,3 +67,11 @@ def access_record(*, actor, action: str, obj: models.Model) -> None:
     AccessLogEntry.objects.create(
         actor=actor, action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk)
     )
+
+
+def access_record_many(*, actor, action: str, object_type: str, object_ids) -> None:
+    """One access entry per object a staff member was shown (a list page shows many)."""
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(actor=actor, action=action, object_type=object_type, object_id=str(pk))
+        for pk in object_ids
+    )

@@ -6,8 +6,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from privacy.models import AccessLogEntry
 from privacy.roles import can_edit_contacts, is_district_wide
+from privacy.services import access_record_many
 
 from .. import selectors, services
 from . import serializers as s
@@ -52,14 +52,11 @@ class StudentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _log_views(user, student_ids: list[int]) -> None:
-    AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(
-            actor=user,
-            action="contacts.student.viewed",
-            object_type="contacts.student",
-            object_id=str(pk),
-        )
-        for pk in student_ids
+    access_record_many(
+        actor=user,
+        action="contacts.student.viewed",
+        object_type="contacts.student",
+        object_ids=student_ids,
     )
 
 

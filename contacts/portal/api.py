@@ -30,6 +30,12 @@ class ReviewQueueView(ListAPIView):
     def get_queryset(self):
         return selectors.pending_pickups_visible_to(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        services.review_queue_viewed(actor=request.user, link_ids=[row["id"] for row in rows])
+        return response
+
 
 class DecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])

@@ -6,6 +6,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -343,7 +344,8 @@ def plan(request):
 
 @login_required(login_url="portal:staff_login")
 def review_queue(request):
-    links = selectors.pending_pickups_visible_to(request.user)
+    links = list(selectors.pending_pickups_visible_to(request.user))
+    services.review_queue_viewed(actor=request.user, link_ids=[link.pk for link in links])
     return render(request, "portal/staff_review.html", {"links": links})
 
 
@@ -351,7 +353,10 @@ def review_queue(request):
 @login_required(login_url="portal:staff_login")
 def review_decide(request, link_id: int):
     link = selectors.get_pending_pickup_for(request.user, link_id)
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        return HttpResponseBadRequest(_("Choose approve or reject."))
+    approve = decision == "approve"
     try:
         services.pickup_review_decide(actor=request.user, link=link, approve=approve)
     except DomainError as error:

@@ -94,3 +94,27 @@ def test_a_counselor_cannot_review(api_as, pending, counselor_at_lincoln):
 
 def test_a_crisis_lead_sees_every_school(api_as, pending, crisis_lead):
     assert len(api_as(crisis_lead).get(reverse("portal:api_review_queue")).json()["results"]) == 3
+
+
+def test_viewing_the_queue_is_written_to_the_access_log(client, api_as, pending, lincoln_staff):
+    from privacy.models import AccessLogEntry
+
+    _login(client, lincoln_staff)
+    client.get(reverse("portal:review_queue"))
+    shown = set(
+        AccessLogEntry.objects.filter(
+            actor=lincoln_staff, action="portal.review_queue.viewed"
+        ).values_list("object_id", flat=True)
+    )
+    assert shown == {str(link.student_id) for link in pending[:2]}
+    api_as(lincoln_staff).get("/portal/api/review/")
+    assert AccessLogEntry.objects.filter(action="portal.review_queue.viewed").count() == 4
+
+
+def test_a_tampered_decision_on_the_page_changes_nothing(client, pending, lincoln_staff):
+    _login(client, lincoln_staff)
+    link = pending[0]
+    response = client.post(reverse("portal:review_decide", args=[link.pk]), {"decision": "maybe"})
+    assert response.status_code == 400
+    link.refresh_from_db()
+    assert link.pickup_status == "pending_review"

@@ -16,7 +16,7 @@ from .household import (
     portal_contact_remove,
     portal_contact_update,
 )
-from .review import pickup_review_decide
+from .review import pickup_review_decide, review_queue_viewed
 from .signin import (
     parse_identifier,
     portal_actor,
@@ -39,6 +39,7 @@ __all__ = [
     "own_contact_point_verify",
     "parse_identifier",
     "pickup_review_decide",
+    "review_queue_viewed",
     "plan_update",
     "portal_actor",
     "portal_contact_add",

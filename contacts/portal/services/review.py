@@ -5,7 +5,7 @@ from django.db import transaction
 from contacts import services as contact_services
 from contacts.models import StudentContact
 from privacy.errors import Conflict
-from privacy.services import audit_record
+from privacy.services import access_record_many, audit_record
 
 
 @transaction.atomic
@@ -28,3 +28,16 @@ def pickup_review_decide(*, actor, link: StudentContact, approve: bool) -> Stude
         after={"pickup_status": status},
     )
     return link
+
+
+def review_queue_viewed(*, actor, link_ids: list[int]) -> None:
+    """Staff were shown these pending pickup adults: one access entry per student concerned."""
+    student_ids = sorted(
+        set(StudentContact.objects.filter(pk__in=link_ids).values_list("student_id", flat=True))
+    )
+    access_record_many(
+        actor=actor,
+        action="portal.review_queue.viewed",
+        object_type="contacts.student",
+        object_ids=student_ids,
+    )
