@@ -142,6 +142,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name each enum after its owner in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ContactPointStatusEnum": "contacts.models.ContactPoint.Status",
+        "MessageStatusEnum": "alerts.models.Message.Status",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------------
