@@ -116,6 +116,13 @@ DISTRICT_NAME = env.str("DISTRICT_NAME", default="Riverside Unified School Distr
 # Region used to read phone numbers written without a country code.
 PHONE_REGION = env.str("PHONE_REGION", default="US")
 
+# Email goes through Django's backend: EMAIL_URL such as smtp+tls://user:pass@relay:587
+# (django-environ's syntax). Embedded, alerts print email to the console instead.
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reunify@localhost")
+# Delivery timeouts are the alerts engine's (ALERTS_PROVIDER_TIMEOUT); SMTP gets the same bound.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
