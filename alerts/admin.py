@@ -3,11 +3,13 @@ Read-only, and without bodies or full addresses (one-time codes and portal links
 
 from django.contrib import admin
 
+from privacy.admin import ReadOnlyAdmin
+
 from .models import InboundMessage, Message, Suppression
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -53,35 +55,17 @@ class MessageAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_select_related = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ["id", "received_at", "outcome", "in_reply_to"]
     list_filter = ["outcome"]
     fields = ["received_at", "provider_id", "outcome", "in_reply_to"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
+class SuppressionAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "keyword"]
     fields = ["created_at", "keyword"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
