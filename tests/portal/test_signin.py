@@ -217,3 +217,12 @@ def test_a_spent_link_leaves_no_token_in_the_log(parent_of_three, caplog):
     Client().post(url)
     Client().get(url)
     assert token not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+def test_a_sign_in_code_goes_on_the_emergency_lane(parent_of_three):
+    from alerts.models import Message
+    from contacts.portal import services
+
+    services.signin_code_request(identifier="312-555-0101", ip="127.0.0.1")
+    message = Message.objects.get(template_key="portal.code")
+    assert (message.emergency, message.lane) == (True, "emergency")

@@ -68,6 +68,8 @@ def send_code(*, point: ContactPoint, code_row: OneTimeCode, code: str, template
         idempotency_key=f"portal.code:{code_row.pk}",
         recipient_person_id=point.person_id,
         contact_point_id=point.pk,
+        # A guardian is waiting for this code: the emergency lane, never behind a campaign.
+        emergency=True,
     )
 
 
