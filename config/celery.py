@@ -27,6 +27,15 @@ app.conf.update(
 )
 app.autodiscover_tasks()
 
+
+def _add_worker_steps() -> None:
+    from alerts.watchdog import ConsumerWatchdog
+
+    app.steps["consumer"].add(ConsumerWatchdog)
+
+
+_add_worker_steps()
+
 # Periodic tasks defined in code live here, in one place. Districts add their own (campaigns)
 # in the database through django-celery-beat.
 app.conf.beat_schedule = {**ALERTS_BEAT_SCHEDULE}

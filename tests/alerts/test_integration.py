@@ -151,7 +151,7 @@ def test_redis_stopped_for_thirty_seconds_loses_and_doubles_nothing(remote_twili
     fake_twilio = remote_twilio
     broker = PrivateRedis().start()
     env = worker_env(fake_twilio, broker.url)
-    worker = Worker(env, concurrency=2).start()
+    worker = Worker(env, concurrency=2, supervised=True).start()
     count = 1500
     producer = subprocess.Popen(
         [
@@ -280,3 +280,39 @@ def test_emergency_message_overtakes_a_campaign_backlog(stack, remote_twilio):
     print(f"emergency message reached the provider after {latency:.3f}s", file=sys.stderr)
     assert latency < 2.0, f"emergency message took {latency:.2f}s behind the backlog"
     assert Message.objects.filter(lane=Lane.BULK, status="queued").count() > 10_000
+
+
+def test_a_worker_that_stops_consuming_is_restarted_by_its_watchdog(remote_twilio):
+    """The stall seen after some Redis restarts (the worker is up, its queue fills, it takes
+    nothing) is reproduced by cancelling its consumer: the watchdog must shut it down so that its
+    supervisor starts a fresh one, and every message must still go out once."""
+    from config.celery import app
+
+    fake_twilio = remote_twilio
+    purge(broker_url())
+    env = worker_env(fake_twilio, broker_url(), ALERTS_WATCHDOG_INTERVAL="1")
+    worker = Worker(env, concurrency=2, queues="default", supervised=True).start()
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert app.control.cancel_consumer("default", reply=True, timeout=2)
+        with transaction.atomic():
+            for n in range(5):
+                message_queue(
+                    channel="sms",
+                    address=f"+1202555010{n}",
+                    purpose="portal.code",
+                    template_key="portal.code",
+                    language="en",
+                    context={"code": f"w-{n}"},
+                    idempotency_key=f"watchdog-{n}",
+                )
+        assert fake_twilio.wait_for(5, timeout=60), "the stalled worker was never replaced"
+    finally:
+        worker.stop()
+        purge(broker_url())
+    assert worker.restarts >= 1
+    assert Counter(e.form["To"] for e in fake_twilio.created()) == {
+        f"+1202555010{n}": 1 for n in range(5)
+    }

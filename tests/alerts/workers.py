@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ TIMINGS = {
     # Longer than a healthy queue takes to reach a task: a shorter grace has the sweeper
     # enqueue every waiting message again at each pass, which only slows the run down.
     "ALERTS_SWEEP_GRACE": "8",
+    # A worker whose consumer stalls after a broker restart exits after 3 quiet checks.
+    "ALERTS_WATCHDOG_INTERVAL": "3",
 }
 
 
@@ -75,9 +78,21 @@ def worker_env(fake_twilio, broker_url: str, **extra: str) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], concurrency: int = 4, queues: str = QUEUES):
+    def __init__(
+        self,
+        env: dict[str, str],
+        concurrency: int = 4,
+        queues: str = QUEUES,
+        supervised: bool = False,
+    ):
         self.env, self.concurrency, self.queues = env, concurrency, queues
         self.process: subprocess.Popen | None = None
+        # supervised: restart the worker whenever it exits, as docker-compose's
+        # `restart: unless-stopped` does in production.
+        self.supervised = supervised
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
 
     def start(self) -> "Worker":
         self.process = subprocess.Popen(
@@ -107,7 +122,16 @@ class Worker:
             stdout=self._log(),
             stderr=subprocess.STDOUT,
         )
+        if self.supervised and self._supervisor is None:
+            self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+            self._supervisor.start()
         return self
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.5):
+            if self.process is not None and self.process.poll() is not None:
+                self.restarts += 1
+                self.start()
 
     @staticmethod
     def _log():
@@ -122,6 +146,7 @@ class Worker:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
