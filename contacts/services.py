@@ -43,12 +43,13 @@ LINK_FIELDS = (
 LANGUAGES = ("en", "es", "ar", "vi")
 
 
+def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Field values as an audit entry stores them (dates as ISO strings)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
 def snapshot(obj, fields: Iterable[str]) -> dict[str, Any]:
-    out = {}
-    for name in fields:
-        value = getattr(obj, name)
-        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return out
+    return jsonable({name: getattr(obj, name) for name in fields})
 
 
 def _check_changes(changes: dict[str, Any], allowed: Iterable[str]) -> None:

@@ -26,7 +26,7 @@ from privacy.errors import DomainError
 from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, Student, StudentContact
-from ..services import LINK_FIELDS
+from ..services import LINK_FIELDS, jsonable
 from .bulk import bulk_update_objects
 from .csvsource import ImportReport, read_rows
 from .phones import normalize_email, normalize_phone
@@ -437,7 +437,7 @@ class ContactsImport:
                     if after["emergency_priority"] != link.values["emergency_priority"]:
                         changing.append(link.pk)
                     updates.append(StudentContact(pk=link.pk, **after))
-                    audit_updates.append((str(link.pk), _jsonable(link.values), _jsonable(after)))
+                    audit_updates.append((str(link.pk), jsonable(link.values), jsonable(after)))
         for chunk in _chunks(changing):
             StudentContact.objects.filter(pk__in=chunk).update(emergency_priority=None)
         bulk_update_objects(StudentContact, updates, list(LINK_FIELDS))
@@ -462,10 +462,6 @@ class ContactsImport:
 def _current(links: dict[int, LinkState], key: object) -> int | None:
     link = links.get(key) if isinstance(key, int) else None
     return link.values["emergency_priority"] if link else None
-
-
-def _jsonable(values: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
 
 
 def import_contacts(path: str | Path, *, progress: bool = False) -> ImportReport:
