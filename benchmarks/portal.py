@@ -124,15 +124,14 @@ def _seed(students: int, seed: int) -> int:
 
 
 def _guardian_cookies(count: int) -> list[tuple[str, str]]:
-    """Sign `count` guardians in (portal session + Django session), as the code form would.
+    """Sign `count` guardians in (a portal session, as the code form would, and a CSRF cookie).
     Returns (Cookie header, X-CSRFToken header) pairs."""
     import random
 
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
 
     from contacts.models import Person, StudentContact
-    from contacts.portal.access import SESSION_KEY
+    from contacts.portal.access import COOKIE_NAME
     from contacts.portal.services import portal_session_start
 
     ids = list(
@@ -146,12 +145,9 @@ def _guardian_cookies(count: int) -> list[tuple[str, str]]:
     cookies = []
     for person in Person.objects.filter(pk__in=chosen):
         _session, key = portal_session_start(person=person, via="benchmark")
-        store = SessionStore()
-        store[SESSION_KEY] = key
-        store.create()
         csrf = secrets.token_hex(16)  # 32 characters, as Django's own CSRF secret
         cookie = (
-            f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+            f"{COOKIE_NAME}={key}; "
             f"{settings.CSRF_COOKIE_NAME}={csrf}; {settings.LANGUAGE_COOKIE_NAME}=en"
         )
         cookies.append((cookie, csrf))

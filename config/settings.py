@@ -89,6 +89,11 @@ else:
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side prepared statements for the few queries run on a server-binding cursor (the
+    # portal's hot queries, contacts/lib/compiled.py; Django's own cursors never prepare). Turn
+    # off behind a pooler in transaction mode that cannot carry prepared statements.
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     # Lets parallel test runs on one server keep their own test database.
     if env.str("TEST_DATABASE_NAME", default=""):
         DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
@@ -102,6 +107,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The portal's rendered household pages: per process, keyed by what they show, so never
+    # stale (contacts/portal/pagecache.py). Off under DEBUG, where templates change without a
+    # restart.
+    "portal_pages": {
+        "BACKEND": (
+            "django.core.cache.backends.dummy.DummyCache"
+            if DEBUG
+            else "django.core.cache.backends.locmem.LocMemCache"
+        ),
+        "LOCATION": "portal-pages",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": env.int("PORTAL_PAGE_CACHE_ENTRIES", default=2000)},
+    },
+}
+
 LANGUAGES = [("en", "English"), ("es", "Español"), ("ar", "العربية"), ("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Chicago")

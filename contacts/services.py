@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from privacy.errors import Conflict, DomainError, NotCollected
 from privacy.minimisation import forbidden_keys
-from privacy.services import audit_record
+from privacy.services import audit_bulk, audit_record
 
 from .lib.phones import normalize_email, normalize_phone
 from .models import ContactPoint, Person, Student, StudentContact
@@ -461,13 +461,13 @@ def students_confirm(*, actor, students: Iterable[Student]) -> int:
         .exclude(pickup_status=StudentContact.Pickup.PROHIBITED)
         .update(verified_at=now)
     )
-    for student_id in ids:
-        audit_record(
-            actor=actor,
-            action="contacts.student.confirmed",
-            obj=Student(pk=student_id),
-            after={"verified_at": now.isoformat()},
-        )
+    after = {"verified_at": now.isoformat()}
+    audit_bulk(
+        actor=actor,
+        action="contacts.student.confirmed",
+        label=Student._meta.label_lower,
+        rows=[(str(student_id), None, after) for student_id in ids],
+    )
     return count
 
 

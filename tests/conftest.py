@@ -35,6 +35,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _empty_caches():
+    """Each test starts with empty caches (the portal's page cache lives in process memory)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_unless_integration(request):
     """Unit tests run tasks in process, as the embedded default does, even when the run points
     at a real broker; integration tests use the real broker and a real worker."""

@@ -1,28 +1,46 @@
-"""Who is signed in to the portal. The browser's Django session holds a random key; the
-PortalSession row (hashed key, expiry, revocation) decides whether it is still good."""
+"""Who is signed in to the portal. The browser holds a random key in its own HttpOnly cookie;
+the PortalSession row (hashed key, expiry, revocation) decides whether it is still good.
+
+The key is kept out of Django's session so that the pages a guardian opens most read no session
+row at all: one indexed lookup of the PortalSession row per request. Django's session still holds
+the short sign-in state (the code challenge)."""
 
 from functools import wraps
 
+from django.conf import settings
 from django.shortcuts import redirect
 
+from . import conf
 from .models import PortalSession
 from .services import portal_session_get
 
-SESSION_KEY = "portal_session_key"
+COOKIE_NAME = "portal_session"
 CHALLENGE_KEY = "portal_challenge"
 
 
 def session_of(request) -> PortalSession | None:
     if not hasattr(request, "_portal_session"):
-        request._portal_session = portal_session_get(request.session.get(SESSION_KEY))
+        request._portal_session = portal_session_get(request.COOKIES.get(COOKIE_NAME))
     return request._portal_session
 
 
-def sign_in(request, key: str) -> None:
-    # A new Django session id at sign-in, so a planted session cannot be ridden.
+def sign_in(request, response, key: str) -> None:
+    """Give the browser the new session's key. Django's session gets a new id as well, so a
+    planted session cannot be ridden, and the finished sign-in challenge is dropped."""
     request.session.cycle_key()
     request.session.pop(CHALLENGE_KEY, None)
-    request.session[SESSION_KEY] = key
+    response.set_cookie(
+        COOKIE_NAME,
+        key,
+        max_age=int(conf.session_age().total_seconds()),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def forget(response) -> None:
+    response.delete_cookie(COOKIE_NAME, samesite="Lax")
 
 
 def guardian_required(view):
@@ -32,8 +50,10 @@ def guardian_required(view):
     def wrapper(request, *args, **kwargs):
         session = session_of(request)
         if session is None:
-            request.session.pop(SESSION_KEY, None)
-            return redirect("portal:sign_in")
+            response = redirect("portal:sign_in")
+            if COOKIE_NAME in request.COOKIES:
+                forget(response)
+            return response
         request.portal_session = session
         request.guardian = session.person
         return view(request, *args, **kwargs)

@@ -5,9 +5,14 @@ and each student's contacts in priority order. An adult whose pickup is prohibit
 shown in the portal, to anyone. `get_<entity>_for` raises Http404 for anything else.
 """
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 
+from contacts.lib.compiled import CompiledQuery
 from contacts.models import ContactPoint, Person, Student, StudentContact
 from contacts.selectors import students_visible_to
 from privacy.roles import can_edit_contacts
@@ -15,6 +20,15 @@ from privacy.roles import can_edit_contacts
 from .models import MessagePreference, PreparednessPlan
 
 PROHIBITED = StudentContact.Pickup.PROHIBITED
+
+
+def _children_of(guardian_id: int) -> QuerySet:
+    """The ids of the students this person is a legal guardian of (not barred from them)."""
+    return (
+        StudentContact.objects.filter(person_id=guardian_id, legal_guardian=True)
+        .exclude(pickup_status=PROHIBITED)
+        .values("student_id")
+    )
 
 
 def household_students(guardian: Person) -> QuerySet[Student]:
@@ -25,20 +39,123 @@ def household_students(guardian: Person) -> QuerySet[Student]:
         .prefetch_related("person__contact_points")
     )
     return (
-        Student.objects.filter(
-            active=True,
-            pk__in=StudentContact.objects.filter(person=guardian, legal_guardian=True)
-            .exclude(pickup_status=PROHIBITED)
-            .values("student_id"),
-        )
+        Student.objects.filter(active=True, pk__in=_children_of(guardian.pk))
         .select_related("school")
         .prefetch_related(Prefetch("contacts", queryset=visible_links))
         .order_by("last_name", "first_name", "id")
     )
 
 
+@dataclass(frozen=True)
+class HouseholdContact:
+    link_id: int
+    person_id: int
+    name: str
+    relationship: str
+    legal_guardian: bool
+    emergency_priority: int | None
+    pickup_status: str
+    phones: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HouseholdChild:
+    pk: int
+    display_name: str
+    school_name: str
+    grade: str
+    contacts: tuple[HouseholdContact, ...]
+
+
+def _household_links(guardian_id: int) -> QuerySet:
+    return (
+        StudentContact.objects.filter(student__in=_children_of(guardian_id), student__active=True)
+        .exclude(pickup_status=PROHIBITED)
+        .order_by(
+            "student__last_name",
+            "student__first_name",
+            "student_id",
+            F("emergency_priority").asc(nulls_last=True),
+            "id",
+        )
+        .values_list(
+            "student_id",
+            "student__first_name",
+            "student__preferred_name",
+            "student__last_name",
+            "student__grade",
+            "student__school__name",
+            "id",
+            "person_id",
+            "person__first_name",
+            "person__last_name",
+            "relationship",
+            "legal_guardian",
+            "emergency_priority",
+            "pickup_status",
+        )
+    )
+
+
+# The busiest pages' queries, compiled once per process (contacts/lib/compiled.py).
+_GUARDIAN = -7_340_917_263  # stands in for the guardian's id while compiling
+_HOUSEHOLD_IDS = CompiledQuery(
+    lambda guardian_id: Student.objects.filter(active=True, pk__in=_children_of(guardian_id))
+    .order_by("last_name", "first_name", "id")
+    .values_list("pk"),
+    guardian_id=_GUARDIAN,
+)
+_HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
+_HOUSEHOLD_PHONES = CompiledQuery(
+    lambda guardian_id: ContactPoint.objects.filter(
+        person_id__in=_household_links(guardian_id).values("person_id"),
+        kind=ContactPoint.Kind.PHONE,
+    ).values_list("person_id", "value"),
+    guardian_id=_GUARDIAN,
+)
+
+
+def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
+    """What the household page shows, as plain values in two queries: the guardian's children
+    (siblings in every school) with their contacts in call order, and those adults' phones.
+
+    Plain frozen values, so the page can be cached under a digest of exactly what it shows."""
+    rows = _HOUSEHOLD_LINKS.rows(guardian_id=guardian.pk)
+    phones: dict[int, list[str]] = {}
+    for person_id, value in _HOUSEHOLD_PHONES.rows(guardian_id=guardian.pk):
+        phones.setdefault(person_id, []).append(value)
+
+    def contact(row) -> HouseholdContact:
+        link_id, person_id, first, last, relationship, legal, priority, pickup = row[6:]
+        return HouseholdContact(
+            link_id=link_id,
+            person_id=person_id,
+            name=f"{first} {last}",
+            relationship=relationship,
+            legal_guardian=legal,
+            emergency_priority=priority,
+            pickup_status=pickup,
+            phones=tuple(phones.get(person_id, ())),
+        )
+
+    children = []
+    for student_id, group in groupby(rows, key=itemgetter(0)):
+        group = list(group)
+        first, preferred, last, grade, school = group[0][1:6]
+        children.append(
+            HouseholdChild(
+                pk=student_id,
+                display_name=f"{preferred or first} {last}",
+                school_name=school,
+                grade=grade,
+                contacts=tuple(contact(row) for row in group),
+            )
+        )
+    return tuple(children)
+
+
 def household_student_ids(guardian: Person) -> list[int]:
-    return list(household_students(guardian).values_list("pk", flat=True))
+    return [pk for (pk,) in _HOUSEHOLD_IDS.rows(guardian_id=guardian.pk)]
 
 
 def get_student_for(guardian: Person, pk) -> Student:

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from privacy.errors import DomainError
 
 from . import conf, forms, selectors, services
-from .access import CHALLENGE_KEY, guardian_required, session_of, sign_in
+from .access import CHALLENGE_KEY, forget, guardian_required, session_of, sign_in
 from .errors import add_to_form, message_for
+from .pagecache import render_cached
 
 
 def _attempt(form, call):
@@ -40,8 +41,8 @@ def _client_ip(request) -> str:
 
 
 def _signed_in(request, key: str, person):
-    sign_in(request, key)
     response = redirect("portal:household")
+    sign_in(request, response, key)
     if person.preferred_language in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, person.preferred_language, samesite="Lax"
@@ -110,7 +111,9 @@ def sign_out(request):
     if session is not None:
         services.portal_session_end(session=session)
     request.session.flush()
-    return redirect("portal:sign_in")
+    response = redirect("portal:sign_in")
+    forget(response)
+    return response
 
 
 @require_POST
@@ -118,7 +121,9 @@ def sign_out(request):
 def sign_out_everywhere(request):
     services.portal_sessions_end_all(person=request.guardian)
     request.session.flush()
-    return redirect("portal:sign_in")
+    response = redirect("portal:sign_in")
+    forget(response)
+    return response
 
 
 @require_POST
@@ -135,8 +140,9 @@ def language(request):
 
 @guardian_required
 def household(request):
-    students = selectors.household_students(request.guardian)
-    return render(request, "portal/household.html", {"students": students})
+    children = selectors.household_of(request.guardian)
+    context = {"children": children, "guardian_id": request.guardian.pk}
+    return render_cached(request, "portal/household.html", context)
 
 
 @require_POST

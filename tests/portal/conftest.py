@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from alerts.models import Message
-from contacts.portal.access import SESSION_KEY
+from contacts.portal.access import COOKIE_NAME
 from contacts.portal.services import portal_session_start
 
 CODE = re.compile(r"\b(\d{6})\b")
@@ -22,9 +22,7 @@ def code_from_outbox(address: str) -> str:
 
 def sign_in_client(client: Client, person, language: str = "en") -> Client:
     _session, key = portal_session_start(person=person, via="test")
-    session = client.session
-    session[SESSION_KEY] = key
-    session.save()
+    client.cookies[COOKIE_NAME] = key
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
 

@@ -54,15 +54,15 @@ def test_household_shows_every_child_across_schools_in_priority_order(
 def test_household_page_queries_do_not_grow_with_children_or_contacts(
     maria_client, parent_of_three, django_assert_num_queries
 ):
-    # Django session, portal session, children, their contacts, the contacts' phones/emails.
-    with django_assert_num_queries(5):
+    # The portal session (with the guardian), the children with their contacts, their phones.
+    with django_assert_num_queries(3):
         assert maria_client.get(HOUSEHOLD).status_code == 200
     for child in parent_of_three.children:
         for n in range(3):
             extra = PersonFactory(first_name=f"Extra{n}", last_name="Adult")
             PhoneFactory(person=extra)
             StudentContactFactory(student=child, person=extra, legal_guardian=False)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         page = maria_client.get(HOUSEHOLD).content.decode()
     assert page.count("<strong>Extra0 Adult</strong>") == 3
 
@@ -70,8 +70,8 @@ def test_household_page_queries_do_not_grow_with_children_or_contacts(
 def test_confirm_all_queries_do_not_grow_with_contacts(
     maria_client, parent_of_three, django_assert_max_num_queries
 ):
-    # Sessions, the children's ids, one update, an audit entry per child (contacts.services)
-    # and one for the household, inside the transaction's savepoints: nothing per contact.
+    # The portal session, the children's ids, one update, the children's audit entries in one
+    # insert and one for the household, inside the transaction's savepoints: nothing per contact.
     with django_assert_max_num_queries(12) as before:
         assert maria_client.post(reverse("portal:confirm")).status_code == 302
     for child in parent_of_three.children:

@@ -1,0 +1,45 @@
+"""CompiledQuery: a values_list() queryset compiled once, run again with new parameters."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from contacts.lib.compiled import CompiledQuery
+from contacts.models import StudentContact
+
+MARKER = -918_273_645
+
+
+def _links_of(person_id):
+    return (
+        StudentContact.objects.filter(person_id=person_id)
+        .exclude(pickup_status=StudentContact.Pickup.PROHIBITED)
+        .order_by("student__last_name", "id")
+        .values_list("student__first_name", "legal_guardian", "emergency_priority", "updated_at")
+    )
+
+
+def test_rows_are_exactly_what_the_queryset_returns(parent_of_three, django_assert_num_queries):
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    for person in (parent_of_three.guardian, parent_of_three.other_guardian):
+        with django_assert_num_queries(1):
+            rows = compiled.rows(person_id=person.pk)
+        assert rows == list(_links_of(person.pk))
+        assert len(rows) == 3
+
+
+def test_other_parameters_give_other_rows(parent_of_three, lincoln_staff):
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    assert compiled.rows(person_id=parent_of_three.guardian.pk)
+    assert compiled.rows(person_id=0) == []
+
+
+def test_a_parameter_must_be_named_as_in_the_builder(db):
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    with pytest.raises(TypeError):
+        compiled.rows(person=1)
+
+
+def test_a_marker_missing_from_the_sql_is_refused(db):
+    compiled = CompiledQuery(lambda person_id: _links_of(1), person_id=MARKER)
+    with pytest.raises(ImproperlyConfigured):
+        compiled.rows(person_id=1)
