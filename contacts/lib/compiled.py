@@ -49,7 +49,10 @@ class CompiledQuery:
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
         compiler, sql, params, slots = compiled
-        args = [param if slot is None else values[slot] for param, slot in zip(params, slots)]
+        args = [
+            param if slot is None else values[slot]
+            for param, slot in zip(params, slots, strict=True)
+        ]
         with _cursor(connections[using]) as cursor:
             cursor.execute(sql, args)
             fetched = cursor.fetchall()

@@ -100,9 +100,11 @@ def _household_links(guardian_id: int) -> QuerySet:
 # The busiest pages' queries, compiled once per process (contacts/lib/compiled.py).
 _GUARDIAN = -7_340_917_263  # stands in for the guardian's id while compiling
 _HOUSEHOLD_IDS = CompiledQuery(
-    lambda guardian_id: Student.objects.filter(active=True, pk__in=_children_of(guardian_id))
-    .order_by("last_name", "first_name", "id")
-    .values_list("pk"),
+    lambda guardian_id: (
+        Student.objects.filter(active=True, pk__in=_children_of(guardian_id))
+        .order_by("last_name", "first_name", "id")
+        .values_list("pk")
+    ),
     guardian_id=_GUARDIAN,
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)

@@ -45,9 +45,7 @@ def test_changes_written_behind_the_services_back_show_at_once(maria_client, par
     assert "Joseph Lopez" not in section
 
 
-def test_two_guardians_of_the_same_children_each_get_their_own_page(
-    maria_client, parent_of_three
-):
+def test_two_guardians_of_the_same_children_each_get_their_own_page(maria_client, parent_of_three):
     jose_client = sign_in_client(Client(), parent_of_three.other_guardian)
     maria_page, jose_page = _page(maria_client), _page(jose_client)
     you = re.compile(r"<strong>([^<]+)</strong>[^<]*\(you\)")
