@@ -10,6 +10,7 @@ from .services import portal_session_get
 
 SESSION_KEY = "portal_session_key"
 CHALLENGE_KEY = "portal_challenge"
+CHOICE_KEY = "portal_choice"
 
 
 def session_of(request) -> PortalSession | None:
@@ -22,7 +23,15 @@ def sign_in(request, key: str) -> None:
     # A new Django session id at sign-in, so a planted session cannot be ridden.
     request.session.cycle_key()
     request.session.pop(CHALLENGE_KEY, None)
+    request.session.pop(CHOICE_KEY, None)
     request.session[SESSION_KEY] = key
+
+
+def choice_pending(request, token: str) -> None:
+    """The code was right but the address is shared: keep the choice token (never in a URL) until
+    the guardian says who they are; the code's challenge is spent."""
+    request.session.pop(CHALLENGE_KEY, None)
+    request.session[CHOICE_KEY] = token
 
 
 def guardian_required(view):
