@@ -16,6 +16,7 @@ from .services import portal_session_get
 
 COOKIE_NAME = "portal_session"
 CHALLENGE_KEY = "portal_challenge"
+CHOICE_KEY = "portal_choice"
 
 
 def session_of(request) -> PortalSession | None:
@@ -29,6 +30,7 @@ def sign_in(request, response, key: str) -> None:
     planted session cannot be ridden, and the finished sign-in challenge is dropped."""
     request.session.cycle_key()
     request.session.pop(CHALLENGE_KEY, None)
+    request.session.pop(CHOICE_KEY, None)
     response.set_cookie(
         COOKIE_NAME,
         key,
@@ -41,6 +43,13 @@ def sign_in(request, response, key: str) -> None:
 
 def forget(response) -> None:
     response.delete_cookie(COOKIE_NAME, samesite="Lax")
+
+
+def choice_pending(request, token: str) -> None:
+    """The code was right but the address is shared: keep the choice token (never in a URL) until
+    the guardian says who they are; the code's challenge is spent."""
+    request.session.pop(CHALLENGE_KEY, None)
+    request.session[CHOICE_KEY] = token
 
 
 def guardian_required(view):

@@ -36,3 +36,8 @@ def rate_per_ip() -> tuple[int, int]:
 
 def affidavit_max_age() -> timedelta:
     return timedelta(days=_get("PORTAL_AFFIDAVIT_MAX_AGE_DAYS", 365))
+
+
+def choice_ttl() -> timedelta:
+    """How long a guardian has, after a right code on a shared address, to say who they are."""
+    return timedelta(seconds=_get("PORTAL_CHOICE_TTL_SECONDS", 5 * 60))

@@ -58,6 +58,13 @@ class CodeForm(forms.Form):
     )
 
 
+class ChooseForm(forms.Form):
+    """Which guardian on a shared address is signing in: one button per name, each posting an id
+    (the service decides whether that id may be chosen)."""
+
+    person = forms.IntegerField(label=_("Choose your name"), min_value=1, max_value=2**63 - 1)
+
+
 class ContactForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)

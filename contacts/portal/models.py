@@ -1,8 +1,9 @@
-"""Parent-portal state: one-time codes, personal links, portal sessions, rate-limit counters,
-message preferences and a family's preparedness plan.
+"""Parent-portal state: one-time codes, the choice of guardian on a shared address, personal
+links, portal sessions, rate-limit counters, message preferences and a family's preparedness plan.
 
-Codes, link tokens and session keys are stored only as keyed hashes (see lib.py); phone numbers
-and email addresses are never copied here (an identifier is kept as a hash, to count attempts).
+Codes, choice tokens, link tokens and session keys are stored only as keyed hashes (see lib.py);
+phone numbers and email addresses are never copied here (an identifier is kept as a hash, to count
+attempts).
 """
 
 from django.db import models
@@ -43,6 +44,23 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code {self.pk}"
+
+
+class SignInChoice(models.Model):
+    """A right sign-in code for an address that several guardians share: which of them signs in
+    is chosen next. The browser keeps a random token in its server-side Django session; the row
+    keeps its hash, the guardians the address belonged to when the code was checked, a short
+    expiry and when it was used (once)."""
+
+    code = models.OneToOneField(OneTimeCode, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    candidates = models.ManyToManyField(Person, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-in choice {self.pk} for code {self.code_id}"
 
 
 class PortalLink(models.Model):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in_view, name="sign_in"),
     path("sign-in/code/", views.code_view, name="code"),
+    path("sign-in/choose/", views.choose_view, name="choose"),
     path("link/<str:token>/", views.link_view, name="link"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("sign-out/everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),

@@ -16,7 +16,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from privacy.errors import DomainError
 
 from . import conf, forms, selectors, services
-from .access import CHALLENGE_KEY, forget, guardian_required, session_of, sign_in
+from .access import (
+    CHALLENGE_KEY,
+    CHOICE_KEY,
+    choice_pending,
+    forget,
+    guardian_required,
+    session_of,
+    sign_in,
+)
 from .errors import add_to_form, message_for
 from .pagecache import render_cached
 
@@ -84,11 +92,34 @@ def code_view(request):
         call = partial(
             services.signin_code_verify, challenge=challenge, code=form.cleaned_data["code"]
         )
+        accepted, status = _attempt(form, call)
+        if accepted and accepted.session:
+            return _signed_in(request, accepted.session_key, accepted.session.person)
+        if accepted:
+            choice_pending(request, accepted.choice_token)
+            return redirect("portal:choose")
+    return render(request, "portal/code.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def choose_view(request):
+    """Who are you? After a right code on an address that several guardians share."""
+    choice = services.signin_choice_get(request.session.get(CHOICE_KEY))
+    if choice is None:
+        request.session.pop(CHOICE_KEY, None)
+        return redirect("portal:sign_in")
+    form = forms.ChooseForm(_posted(request))
+    status = 400 if form.is_bound else 200
+    if form.is_valid():
+        call = partial(
+            services.signin_choice_make, choice=choice, person_id=form.cleaned_data["person"]
+        )
         result, status = _attempt(form, call)
         if result:
             session, key = result
             return _signed_in(request, key, session.person)
-    return render(request, "portal/code.html", {"form": form}, status=status)
+    people = services.signin_choice_candidates(choice)
+    return render(request, "portal/choose.html", {"form": form, "people": people}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -186,3 +186,26 @@ def test_staff_review_queue(phone, live_server, family, shoot):
     phone.click("button[value=approve]")
     phone.wait_for_url("**/portal/staff/review/")
     assert StudentContact.objects.get(person__first_name="Rosa").pickup_status == "allowed"
+
+
+def test_guardians_sharing_a_phone_choose_who_they_are(phone, live_server, family, shoot):
+    PhoneFactory(person=family["jose"], value="+13125550101")
+    phone.goto(f"{live_server.url}/portal/sign-in/")
+    phone.fill("#id_identifier", "312-555-0101")
+    phone.click("main button[type=submit]")
+    phone.wait_for_url("**/portal/sign-in/code/")
+    phone.fill("#id_code", _code_for("+13125550101"))
+    phone.click("main button[type=submit]")
+    phone.wait_for_url("**/portal/sign-in/choose/")
+    assert phone.locator("h1").inner_text() == "Who are you?"
+    names = phone.get_by_role("group", name="Choose your name").get_by_role("button")
+    assert sorted(names.all_inner_texts()) == ["Jose Lopez", "Maria Lopez"]
+    shoot(phone, "14-choose")
+    phone.click("button[name=language][value=ar]")
+    phone.wait_for_load_state()
+    assert phone.get_attribute("html", "dir") == "rtl"
+    shoot(phone, "15-choose-ar")
+    phone.get_by_role("button", name="Jose Lopez").click()
+    phone.wait_for_url("**/portal/household/")
+    # Jose reads Spanish: the portal switches to his language once he is signed in.
+    assert phone.get_attribute("html", "lang") == "es"

@@ -18,6 +18,7 @@ from .household import (
 )
 from .review import pickup_review_decide, review_queue_viewed
 from .signin import (
+    CodeAccepted,
     parse_identifier,
     portal_actor,
     portal_link_issue,
@@ -25,12 +26,16 @@ from .signin import (
     portal_session_get,
     portal_session_start,
     portal_sessions_end_all,
+    signin_choice_candidates,
+    signin_choice_get,
+    signin_choice_make,
     signin_code_request,
     signin_code_verify,
     signin_link_redeem,
 )
 
 __all__ = [
+    "CodeAccepted",
     "affidavit_is_stale",
     "household_confirm",
     "own_contact_point_add",
@@ -52,6 +57,9 @@ __all__ = [
     "portal_session_start",
     "portal_sessions_end_all",
     "preferences_update",
+    "signin_choice_candidates",
+    "signin_choice_get",
+    "signin_choice_make",
     "signin_code_request",
     "signin_code_verify",
     "signin_link_redeem",

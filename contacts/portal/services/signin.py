@@ -2,13 +2,17 @@
 
 Nothing here tells a caller whether a phone or email is on file: an unknown address gets a code
 row with no person (no message is sent), so the answer, the redirect and the attempt counting are
-the same. Codes, link tokens and session keys are stored only as keyed hashes.
+the same. Codes, choice tokens, link tokens and session keys are stored only as keyed hashes.
+
+Guardians may share a phone or email (a family phone). The code goes to that address once; after
+the right code, the one who typed it chooses which of those guardians they are (SignInChoice).
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from alerts.services import message_queue
@@ -20,7 +24,7 @@ from privacy.services import audit_record
 
 from .. import conf
 from ..lib import keyed_hash, new_code, new_token, same
-from ..models import OneTimeCode, PortalLink, PortalSession
+from ..models import OneTimeCode, PortalLink, PortalSession, SignInChoice
 from ..ratelimit import rate_hit
 
 REACHABLE = (ContactPoint.Status.UNVERIFIED, ContactPoint.Status.VERIFIED)
@@ -151,21 +155,109 @@ def check_code(*, row: OneTimeCode | None, salt: str, code: str, field: str = "c
         )
 
 
-def signin_code_verify(*, challenge: str, code: str) -> tuple[PortalSession, str]:
-    """Finish a sign-in with the code. Returns the new session and its key (for the browser).
-    Raises DomainError (field "code"): wrong_code, expired, too_many_attempts."""
+@dataclass(frozen=True)
+class CodeAccepted:
+    """What a right sign-in code leads to: a session, or (on an address that several guardians
+    share) a choice to make first with signin_choice_make. The raw key or token is for the
+    browser's server-side Django session only."""
+
+    session: PortalSession | None = None
+    session_key: str = ""
+    choice_token: str = ""
+
+
+def signin_code_verify(*, challenge: str, code: str) -> CodeAccepted:
+    """Finish a sign-in with the code. When one guardian has the address the code went to, opens
+    their session. When several do, opens nobody's: it returns a short-lived choice among the
+    guardians who have the address now. Raises DomainError (field "code"): wrong_code, expired,
+    too_many_attempts."""
     row = (
         OneTimeCode.objects.filter(
             purpose=OneTimeCode.Purpose.SIGN_IN,
             challenge_hash=keyed_hash("challenge", challenge or ""),
         )
-        .select_related("person")
+        .select_related("person", "contact_point")
         .first()
         if challenge
         else None
     )
     check_code(row=row, salt=challenge or "", code=code)
-    return portal_session_start(person=row.person, via="code")
+    sharing = list(_sharing_guardian_ids(row))
+    if len(sharing) > 1:
+        return CodeAccepted(choice_token=_signin_choice_open(code_row=row, candidates=sharing))
+    session, key = portal_session_start(person=row.person, via="code")
+    return CodeAccepted(session=session, session_key=key)
+
+
+def _sharing_guardian_ids(code_row: OneTimeCode) -> QuerySet:
+    """Ids of the guardians who have, reachable, the address the code was sent to (the set
+    guardian_contact_points gives), read now. Nobody when that contact point is gone or no longer
+    holds the value the code was asked for."""
+    point = code_row.contact_point
+    if point is None or not same(code_row.identifier_hash, keyed_hash("identifier", point.value)):
+        return Person.objects.none().values_list("pk", flat=True)
+    return guardian_contact_points(point.kind, point.value).values_list("person_id", flat=True)
+
+
+@transaction.atomic
+def _signin_choice_open(*, code_row: OneTimeCode, candidates: list[int]) -> str:
+    """Record who may be chosen after this spent code. Returns the raw token; only its hash is
+    stored."""
+    token = new_token()
+    choice = SignInChoice.objects.create(
+        code=code_row,
+        token_hash=keyed_hash("choice", token),
+        expires_at=timezone.now() + conf.choice_ttl(),
+    )
+    choice.candidates.set(candidates)
+    return token
+
+
+def signin_choice_get(token: str | None) -> SignInChoice | None:
+    """The pending choice for a token, with its code and contact point; None when unknown,
+    expired or already used."""
+    if not token:
+        return None
+    return (
+        SignInChoice.objects.filter(
+            token_hash=keyed_hash("choice", token),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("code__contact_point")
+        .first()
+    )
+
+
+def signin_choice_candidates(choice: SignInChoice) -> QuerySet[Person]:
+    """The guardians to choose from: those offered when the code was checked who still have the
+    address, by name."""
+    return choice.candidates.filter(pk__in=_sharing_guardian_ids(choice.code)).order_by(
+        "first_name", "last_name", "pk"
+    )
+
+
+@transaction.atomic
+def signin_choice_make(*, choice: SignInChoice, person_id: int) -> tuple[PortalSession, str]:
+    """Finish a sign-in on a shared address as the guardian `person_id`, who must be one of the
+    choice's candidates and still have the address. Spends the choice with a conditional update
+    (single use, even under a race) and opens the session in the same transaction. Raises
+    DomainError (field "person"): invalid_choice for anyone else, leaving the choice open;
+    expired when the choice was used or has expired."""
+    person = signin_choice_candidates(choice).filter(pk=person_id).first()
+    if person is None:
+        raise DomainError(
+            "person: choose one of the names shown.", code="invalid_choice", field="person"
+        )
+    now = timezone.now()
+    spent = SignInChoice.objects.filter(
+        pk=choice.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not spent:
+        raise DomainError(
+            "person: this code has expired; ask for a new one.", code="expired", field="person"
+        )
+    return portal_session_start(person=person, via="code")
 
 
 @transaction.atomic
