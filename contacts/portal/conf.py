@@ -41,3 +41,12 @@ def affidavit_max_age() -> timedelta:
 def choice_ttl() -> timedelta:
     """How long a guardian has, after a right code on a shared address, to say who they are."""
     return timedelta(seconds=_get("PORTAL_CHOICE_TTL_SECONDS", 5 * 60))
+
+
+def staff_login_rate_per_user() -> tuple[int, int]:
+    """(tries, window in seconds) of staff password sign-in per username and client address."""
+    return tuple(_get("STAFF_LOGIN_RATE_PER_USER", (10, 900)))
+
+
+def staff_login_rate_per_ip() -> tuple[int, int]:
+    return tuple(_get("STAFF_LOGIN_RATE_PER_IP", (100, 900)))

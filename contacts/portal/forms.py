@@ -1,6 +1,8 @@
 """Forms parse and label input; the rules live in the services."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ContactPoint, StudentContact
@@ -164,3 +166,17 @@ class PlanForm(forms.Form):
         if not any(data.get(k) for k in ("first_name", "last_name", "phone")):
             return None
         return {k: data.get(k) or "" for k in ("first_name", "last_name", "relationship", "phone")}
+
+
+class StaffLoginForm(AuthenticationForm):
+    """Django's login form, saying so when the tries are used up (contacts/portal/backends.py)."""
+
+    def get_invalid_login_error(self):
+        from .backends import THROTTLED
+
+        if getattr(self.request, THROTTLED, False):
+            return ValidationError(
+                _("Too many sign-in attempts. Please wait 15 minutes and try again."),
+                code="rate_limited",
+            )
+        return super().get_invalid_login_error()

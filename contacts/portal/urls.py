@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import api, views
+from . import api, forms, views
 
 app_name = "portal"
 
@@ -28,7 +28,9 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path(
         "staff/login/",
-        auth_views.LoginView.as_view(template_name="portal/staff_login.html"),
+        auth_views.LoginView.as_view(
+            template_name="portal/staff_login.html", authentication_form=forms.StaffLoginForm
+        ),
         name="staff_login",
     ),
     path("staff/review/", views.review_queue, name="review_queue"),
