@@ -4,7 +4,9 @@ PortalSession row (hashed key, expiry, revocation) decides whether it is still g
 from functools import wraps
 
 from django.shortcuts import redirect
+from django.urls import reverse
 
+from .htmx import htmx_redirect, is_htmx
 from .models import PortalSession
 from .services import portal_session_get
 
@@ -33,6 +35,8 @@ def guardian_required(view):
         session = session_of(request)
         if session is None:
             request.session.pop(SESSION_KEY, None)
+            if is_htmx(request):
+                return htmx_redirect(reverse("portal:sign_in"))
             return redirect("portal:sign_in")
         request.portal_session = session
         request.guardian = session.person

@@ -18,6 +18,7 @@ from privacy.errors import DomainError
 from . import conf, forms, selectors, services
 from .access import CHALLENGE_KEY, guardian_required, session_of, sign_in
 from .errors import add_to_form, message_for
+from .htmx import is_htmx
 
 
 def _attempt(form, call):
@@ -37,6 +38,11 @@ def _posted(request):
 
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _household_update(request, students=()):
+    """htmx's answer on the household page: the changed children's cards and the notices."""
+    return render(request, "portal/_household_update.html", {"students": students})
 
 
 def _signed_in(request, key: str, person):
@@ -144,6 +150,8 @@ def household(request):
 def household_confirm(request):
     services.household_confirm(guardian=request.guardian)
     messages.success(request, _("Thank you. Your children's contacts are confirmed."))
+    if is_htmx(request):
+        return _household_update(request)
     return redirect("portal:household")
 
 
@@ -220,7 +228,14 @@ def contact_remove(request, link_id: int):
 def contact_move(request, link_id: int):
     link = selectors.get_link_for(request.guardian, link_id)
     direction = "up" if request.POST.get("direction") == "up" else "down"
-    services.portal_contact_move(guardian=request.guardian, link=link, direction=direction)
+    try:
+        services.portal_contact_move(guardian=request.guardian, link=link, direction=direction)
+    except DomainError as error:
+        messages.error(request, message_for(error))
+    if is_htmx(request):
+        return _household_update(
+            request, [selectors.get_student_for(request.guardian, link.student_id)]
+        )
     return redirect(reverse("portal:household") + f"#student-{link.student_id}")
 
 
