@@ -118,3 +118,31 @@ def test_a_signed_out_guardian_is_sent_to_sign_in_as_a_whole_page(phone, live_se
     assert phone.locator("main h1").inner_text() == "Sign in"
     assert phone.locator("header.top").count() == 1
     assert _call_order(ana) == ["Maria", "Jose", "Carmen", "Rosa"]
+
+
+def test_on_a_slow_connection_a_second_press_in_the_card_waits_for_the_first(
+    phone, live_server, family, ana
+):
+    """Two presses in one card while the first is on its way: the second is dropped, so the card
+    never shows an order other than the saved one."""
+    _open_household(phone, live_server, family)
+    phone.wait_for_function("() => window.htmx !== undefined")
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    carmen, rosa = (
+        StudentContact.objects.get(person__first_name=name) for name in ("Carmen", "Rosa")
+    )
+    phone.click(f"#move-{carmen.pk}-down", no_wait_after=True)
+    phone.click(f"#move-{rosa.pk}-down", no_wait_after=True)
+    expect(_names(phone, ana)).to_have_text(
+        ["Maria Lopez", "Jose Lopez", "Rosa Ruiz", "Carmen Ruiz"], timeout=8_000
+    )
+    phone.wait_for_timeout(2_500)  # time for a second answer, were one on its way
+    assert _call_order(ana) == ["Maria", "Jose", "Rosa", "Carmen"]
+    expect(_names(phone, ana)).to_have_text(
+        ["Maria Lopez", "Jose Lopez", "Rosa Ruiz", "Carmen Ruiz"]
+    )
