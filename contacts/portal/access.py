@@ -9,8 +9,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from . import conf
+from .htmx import htmx_redirect, is_htmx
 from .models import PortalSession
 from .services import portal_session_get
 
@@ -59,7 +61,10 @@ def guardian_required(view):
     def wrapper(request, *args, **kwargs):
         session = session_of(request)
         if session is None:
-            response = redirect("portal:sign_in")
+            if is_htmx(request):
+                response = htmx_redirect(reverse("portal:sign_in"))
+            else:
+                response = redirect("portal:sign_in")
             if COOKIE_NAME in request.COOKIES:
                 forget(response)
             return response

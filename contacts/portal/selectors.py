@@ -156,6 +156,14 @@ def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
     return tuple(children)
 
 
+def household_child_of(guardian: Person, pk) -> HouseholdChild:
+    """One child's card on the household page (htmx swaps it in after a change)."""
+    for child in household_of(guardian):
+        if str(child.pk) == str(pk):
+            return child
+    raise Http404
+
+
 def household_student_ids(guardian: Person) -> list[int]:
     return [pk for (pk,) in _HOUSEHOLD_IDS.rows(guardian_id=guardian.pk)]
 

@@ -26,6 +26,7 @@ from .access import (
     sign_in,
 )
 from .errors import add_to_form, message_for
+from .htmx import is_htmx
 from .pagecache import render_cached
 
 
@@ -46,6 +47,12 @@ def _posted(request):
 
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _household_update(request, children=()):
+    """htmx's answer on the household page: the changed children's cards and the notices."""
+    context = {"students": children, "guardian_id": request.guardian.pk}
+    return render(request, "portal/_household_update.html", context)
 
 
 def _signed_in(request, key: str, person):
@@ -181,6 +188,8 @@ def household(request):
 def household_confirm(request):
     services.household_confirm(guardian=request.guardian)
     messages.success(request, _("Thank you. Your children's contacts are confirmed."))
+    if is_htmx(request):
+        return _household_update(request)
     return redirect("portal:household")
 
 
@@ -257,7 +266,14 @@ def contact_remove(request, link_id: int):
 def contact_move(request, link_id: int):
     link = selectors.get_link_for(request.guardian, link_id)
     direction = "up" if request.POST.get("direction") == "up" else "down"
-    services.portal_contact_move(guardian=request.guardian, link=link, direction=direction)
+    try:
+        services.portal_contact_move(guardian=request.guardian, link=link, direction=direction)
+    except DomainError as error:
+        messages.error(request, message_for(error))
+    if is_htmx(request):
+        return _household_update(
+            request, [selectors.household_child_of(request.guardian, link.student_id)]
+        )
     return redirect(reverse("portal:household") + f"#student-{link.student_id}")
 
 

@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.factories import (
+    EmailFactory,
+    PersonFactory,
+    PhoneFactory,
+    SchoolFactory,
+    StudentContactFactory,
+    StudentFactory,
+)
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-output" / "screenshots"
 ARGS = [
@@ -66,3 +75,26 @@ def shoot():
         return path
 
     return _shoot
+
+
+@pytest.fixture
+def family(transactional_db):
+    """Maria Lopez (English) and Jose Lopez (Spanish), guardians of Ana (Lincoln Elementary) and
+    Sofia (Washington Middle School); both are every child's emergency contacts, Maria first."""
+    lincoln = SchoolFactory(code="LIN", name="Lincoln Elementary")
+    washington = SchoolFactory(code="WAS", name="Washington Middle School")
+    maria = PersonFactory(first_name="Maria", last_name="Lopez", preferred_language="en")
+    PhoneFactory(person=maria, value="+13125550101")
+    EmailFactory(person=maria, value="maria.lopez@example.org")
+    jose = PersonFactory(first_name="Jose", last_name="Lopez", preferred_language="es")
+    PhoneFactory(person=jose, value="+13125550102")
+    children = [
+        StudentFactory(first_name="Ana", last_name="Lopez", school=lincoln, grade="02"),
+        StudentFactory(first_name="Sofia", last_name="Lopez", school=washington, grade="07"),
+    ]
+    for child in children:
+        StudentContactFactory(student=child, person=maria, emergency_priority=1)
+        StudentContactFactory(
+            student=child, person=jose, relationship="father", emergency_priority=2
+        )
+    return {"maria": maria, "jose": jose, "children": children, "lincoln": lincoln}

@@ -1,59 +1,15 @@
 """The parent portal in a real browser on a 320 px screen."""
 
-import re
-
 import pytest
 
 from alerts.models import Message
 from contacts.models import StudentContact
 from contacts.portal.services import portal_link_issue
-from tests.factories import (
-    EmailFactory,
-    PersonFactory,
-    PhoneFactory,
-    SchoolFactory,
-    StudentContactFactory,
-    StudentFactory,
-    UserFactory,
-)
+from tests.browser.helpers import code_for as _code_for
+from tests.browser.helpers import sign_in
+from tests.factories import PersonFactory, PhoneFactory, StudentContactFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def family(transactional_db):
-    lincoln = SchoolFactory(code="LIN", name="Lincoln Elementary")
-    washington = SchoolFactory(code="WAS", name="Washington Middle School")
-    maria = PersonFactory(first_name="Maria", last_name="Lopez", preferred_language="en")
-    PhoneFactory(person=maria, value="+13125550101")
-    EmailFactory(person=maria, value="maria.lopez@example.org")
-    jose = PersonFactory(first_name="Jose", last_name="Lopez", preferred_language="es")
-    PhoneFactory(person=jose, value="+13125550102")
-    children = [
-        StudentFactory(first_name="Ana", last_name="Lopez", school=lincoln, grade="02"),
-        StudentFactory(first_name="Sofia", last_name="Lopez", school=washington, grade="07"),
-    ]
-    for child in children:
-        StudentContactFactory(student=child, person=maria, emergency_priority=1)
-        StudentContactFactory(
-            student=child, person=jose, relationship="father", emergency_priority=2
-        )
-    return {"maria": maria, "jose": jose, "children": children, "lincoln": lincoln}
-
-
-def _code_for(address: str) -> str:
-    body = Message.objects.filter(address=address).order_by("-id").first().body
-    return re.search(r"\b(\d{6})\b", body).group(1)
-
-
-def sign_in(page, live_server, identifier="312-555-0101", address="+13125550101"):
-    page.goto(f"{live_server.url}/portal/sign-in/")
-    page.fill("#id_identifier", identifier)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/portal/sign-in/code/")
-    page.fill("#id_code", _code_for(address))
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/portal/household/")
 
 
 def test_sign_in_with_a_code_from_the_outbox_and_confirm_all(phone, live_server, family, shoot):
