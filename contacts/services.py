@@ -450,7 +450,9 @@ def student_contacts_reorder(*, actor, student: Student, person_ids: list[int]) 
     )
 
 
-@transaction.atomic
+# No savepoint when called inside another transaction (the portal's confirm-all): nothing here is
+# retried on its own, and an error rolls the caller back as a whole.
+@transaction.atomic(savepoint=False)
 def students_confirm(*, actor, students: Iterable[Student]) -> int:
     """A guardian (or staff on their behalf) confirmed that these students' contacts are correct.
     Returns how many relations were marked verified."""

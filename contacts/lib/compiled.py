@@ -5,8 +5,8 @@ the portal's busiest page that costs more CPU than PostgreSQL spends planning an
 (about 1 ms of Python per query on the benchmark machine, see benchmarks/README.md). A
 `CompiledQuery` builds the same queryset once, from the same ORM code, with marker values standing
 in for its parameters, keeps the SQL and the compiler, and afterwards only executes that SQL with
-the real values. Rows go through the compiler's own converters, so they come back exactly as the
-queryset would have returned them.
+the real values. Rows go through the compiler's own converters (found once, too), so they come
+back exactly as the queryset would have returned them.
 
 On PostgreSQL the SQL runs on a server-side-binding psycopg cursor, which prepares a statement
 the connection has run a few times (psycopg's prepare_threshold): the server then plans these
@@ -21,7 +21,7 @@ the builder as keyword arguments; the markers must be values no real parameter w
 from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.models import QuerySet
 
 
@@ -39,7 +39,8 @@ class CompiledQuery:
         missing = set(self._markers) - set(slots)
         if missing:
             raise ImproperlyConfigured(f"parameters not found in the compiled query: {missing}")
-        return compiler, sql, tuple(params), slots
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        return compiler, converters, sql, tuple(params), slots
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> list[tuple]:
         """The queryset's rows for these parameter values."""
@@ -48,17 +49,36 @@ class CompiledQuery:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        compiler, sql, params, slots = compiled
+        compiler, converters, sql, params, slots = compiled
         args = [
             param if slot is None else values[slot]
             for param, slot in zip(params, slots, strict=True)
         ]
-        with _cursor(connections[using]) as cursor:
-            cursor.execute(sql, args)
-            fetched = cursor.fetchall()
+        connection = connections[using]
+        try:
+            fetched = _fetch(connection, sql, args)
+        except (OperationalError, InterfaceError):
+            # A kept-alive connection the server has dropped (a restart, an idle timeout).
+            # Django's health check finds one with an extra round trip on every request; this
+            # read finds it by failing, and is safe to run again outside a transaction.
+            if connection.vendor != "postgresql" or connection.in_atomic_block:
+                raise
+            connection.close()
+            fetched = _fetch(connection, sql, args)
+        # The connection has just answered: Django's own health check for this request would
+        # only cost another round trip.
+        connection.health_check_done = True
         if compiler.has_extra_select:
             fetched = [row[: compiler.col_count] for row in fetched]
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if converters:
+            fetched = compiler.apply_converters(fetched, converters)
+        return [tuple(row) for row in fetched]
+
+
+def _fetch(connection, sql: str, args: list) -> list[tuple]:
+    with _cursor(connection) as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
 
 
 def _cursor(connection):
@@ -66,7 +86,6 @@ def _cursor(connection):
         return connection.cursor()
     import psycopg
 
-    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = psycopg.Cursor(connection.connection)

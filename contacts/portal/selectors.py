@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from contacts.lib.compiled import CompiledQuery
@@ -68,15 +68,24 @@ class HouseholdChild:
 
 
 def _household_links(guardian_id: int) -> QuerySet:
+    """One row per contact of each child and phone of that contact (a contact without a phone
+    gives one row with None), children by name, contacts in call order."""
     return (
         StudentContact.objects.filter(student__in=_children_of(guardian_id), student__active=True)
         .exclude(pickup_status=PROHIBITED)
+        .annotate(
+            phone=FilteredRelation(
+                "person__contact_points",
+                condition=Q(person__contact_points__kind=ContactPoint.Kind.PHONE),
+            )
+        )
         .order_by(
             "student__last_name",
             "student__first_name",
             "student_id",
             F("emergency_priority").asc(nulls_last=True),
             "id",
+            "phone__id",
         )
         .values_list(
             "student_id",
@@ -93,6 +102,7 @@ def _household_links(guardian_id: int) -> QuerySet:
             "legal_guardian",
             "emergency_priority",
             "pickup_status",
+            "phone__value",
         )
     )
 
@@ -108,27 +118,17 @@ _HOUSEHOLD_IDS = CompiledQuery(
     guardian_id=_GUARDIAN,
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
-_HOUSEHOLD_PHONES = CompiledQuery(
-    lambda guardian_id: ContactPoint.objects.filter(
-        person_id__in=_household_links(guardian_id).values("person_id"),
-        kind=ContactPoint.Kind.PHONE,
-    ).values_list("person_id", "value"),
-    guardian_id=_GUARDIAN,
-)
 
 
 def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
-    """What the household page shows, as plain values in two queries: the guardian's children
-    (siblings in every school) with their contacts in call order, and those adults' phones.
+    """What the household page shows, as plain values, in one query: the guardian's children
+    (siblings in every school) with their contacts in call order and those adults' phones.
 
     Plain frozen values, so the page can be cached under a digest of exactly what it shows."""
     rows = _HOUSEHOLD_LINKS.rows(guardian_id=guardian.pk)
-    phones: dict[int, list[str]] = {}
-    for person_id, value in _HOUSEHOLD_PHONES.rows(guardian_id=guardian.pk):
-        phones.setdefault(person_id, []).append(value)
 
-    def contact(row) -> HouseholdContact:
-        link_id, person_id, first, last, relationship, legal, priority, pickup = row[6:]
+    def contact(link_rows: list[tuple]) -> HouseholdContact:
+        link_id, person_id, first, last, relationship, legal, priority, pickup = link_rows[0][6:14]
         return HouseholdContact(
             link_id=link_id,
             person_id=person_id,
@@ -137,20 +137,21 @@ def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
             legal_guardian=legal,
             emergency_priority=priority,
             pickup_status=pickup,
-            phones=tuple(phones.get(person_id, ())),
+            phones=tuple(row[14] for row in link_rows if row[14] is not None),
         )
 
     children = []
-    for student_id, group in groupby(rows, key=itemgetter(0)):
-        group = list(group)
-        first, preferred, last, grade, school = group[0][1:6]
+    for student_id, student_rows in groupby(rows, key=itemgetter(0)):
+        student_rows = list(student_rows)
+        first, preferred, last, grade, school = student_rows[0][1:6]
+        links = groupby(student_rows, key=itemgetter(6))
         children.append(
             HouseholdChild(
                 pk=student_id,
                 display_name=f"{preferred or first} {last}",
                 school_name=school,
                 grade=grade,
-                contacts=tuple(contact(row) for row in group),
+                contacts=tuple(contact(list(link_rows)) for _, link_rows in links),
             )
         )
     return tuple(children)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from contacts.lib.compiled import CompiledQuery
 from contacts.models import StudentContact
@@ -43,3 +44,18 @@ def test_a_marker_missing_from_the_sql_is_refused(db):
     compiled = CompiledQuery(lambda person_id: _links_of(1), person_id=MARKER)
     with pytest.raises(ImproperlyConfigured):
         compiled.rows(person_id=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_opened_again_for_the_read(parent_of_three):
+    if connection.vendor != "postgresql":
+        pytest.skip("kept-alive connections are PostgreSQL's")
+    import psycopg
+
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    expected = compiled.rows(person_id=parent_of_three.guardian.pk)
+    backend = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    assert compiled.rows(person_id=parent_of_three.guardian.pk) == expected
+    assert connection.connection.info.backend_pid != backend

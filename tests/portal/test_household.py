@@ -8,6 +8,7 @@ from alerts.models import Message
 from contacts.models import ContactPoint, Person, StudentContact
 from privacy.models import AuditEntry
 from tests.factories import (
+    EmailFactory,
     PersonFactory,
     PhoneFactory,
     StudentContactFactory,
@@ -54,15 +55,15 @@ def test_household_shows_every_child_across_schools_in_priority_order(
 def test_household_page_queries_do_not_grow_with_children_or_contacts(
     maria_client, parent_of_three, django_assert_num_queries
 ):
-    # The portal session (with the guardian), the children with their contacts, their phones.
-    with django_assert_num_queries(3):
+    # The portal session (with the guardian), and the children with their contacts and phones.
+    with django_assert_num_queries(2):
         assert maria_client.get(HOUSEHOLD).status_code == 200
     for child in parent_of_three.children:
         for n in range(3):
             extra = PersonFactory(first_name=f"Extra{n}", last_name="Adult")
             PhoneFactory(person=extra)
             StudentContactFactory(student=child, person=extra, legal_guardian=False)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         page = maria_client.get(HOUSEHOLD).content.decode()
     assert page.count("<strong>Extra0 Adult</strong>") == 3
 
@@ -290,3 +291,21 @@ def test_garbage_input_is_never_a_500(maria_client, parent_of_three, grandma_lin
         assert maria_client.post(ADD, payload).status_code == 400
     assert maria_client.post(edit, {"emergency_priority": "abc"}).status_code == 400
     assert Client().get(reverse("portal:contact_edit", args=[999999])).status_code == 302
+
+
+def test_each_contact_shows_all_their_phones_and_no_emails(maria_client, parent_of_three):
+    ana = parent_of_three.children[0]
+    two_phones = PersonFactory(first_name="Dos", last_name="Telefonos")
+    PhoneFactory(person=two_phones, value="+13125550181")
+    PhoneFactory(person=two_phones, value="+13125550182")
+    no_phone = PersonFactory(first_name="Sin", last_name="Telefono")
+    EmailFactory(person=no_phone, value="sin.telefono@example.org")
+    for person in (two_phones, no_phone):
+        StudentContactFactory(student=ana, person=person, legal_guardian=False)
+    page = maria_client.get(HOUSEHOLD).content.decode()
+    card = page.split(f'id="student-{ana.pk}"')[1].split("</section>")[0]
+    two = card.split("<strong>Dos Telefonos</strong>")[1].split("</li>")[0]
+    assert "(312) 555-0181" in two and "(312) 555-0182" in two
+    none = card.split("<strong>Sin Telefono</strong>")[1].split("</li>")[0]
+    assert "sin.telefono" not in none and 'dir="ltr"' not in none
+    assert card.count("<strong>Dos Telefonos</strong>") == 1
