@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, the API docs', the portal's htmx) from gunicorn itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,7 +136,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
+# gunicorn serves static files itself (WhiteNoise), found in the apps when each process starts:
+# no collectstatic step and no separate web server to keep in step with a deploy. STATIC_ROOT is
+# only for a district that wants to hand the files to its own web server (`collectstatic`).
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 
 # --- Reunify ---------------------------------------------------------------------------------
 DISTRICT_NAME = env.str("DISTRICT_NAME", default="Riverside Unified School District")
