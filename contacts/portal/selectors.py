@@ -2,7 +2,8 @@
 
 A guardian sees the active students they are a legal guardian of (siblings in every school),
 and each student's contacts in priority order. An adult whose pickup is prohibited is never
-shown in the portal, to anyone. `get_<entity>_for` raises Http404 for anything else.
+shown in the portal, to anyone. `get_<entity>_for` and `household_child_of` raise Http404 for
+anything else.
 """
 
 from dataclasses import dataclass
@@ -167,13 +168,6 @@ def household_child_of(guardian: Person, pk) -> HouseholdChild:
 
 def household_student_ids(guardian: Person) -> list[int]:
     return [pk for (pk,) in _HOUSEHOLD_IDS.rows(guardian_id=guardian.pk)]
-
-
-def get_student_for(guardian: Person, pk) -> Student:
-    try:
-        return household_students(guardian).get(pk=pk)
-    except (Student.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
 
 
 def get_link_for(guardian: Person, pk) -> StudentContact:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from alerts.models import Message
 from contacts.portal import services
+from contacts.portal.access import COOKIE_NAME
 from contacts.portal.models import OneTimeCode, PortalLink, PortalSession
 from privacy.errors import DomainError
 from tests.factories import PersonFactory, PhoneFactory, StudentContactFactory
@@ -226,3 +227,37 @@ def test_a_sign_in_code_goes_on_the_emergency_lane(parent_of_three):
     services.signin_code_request(identifier="312-555-0101", ip="127.0.0.1")
     message = Message.objects.get(template_key="portal.code")
     assert (message.emergency, message.lane) == (True, "emergency")
+
+
+def test_the_session_key_lives_in_an_httponly_lax_cookie_and_only_its_hash_is_stored(
+    client, parent_of_three
+):
+    client.post(SIGN_IN, {"identifier": "312-555-0101"})
+    response = client.post(CODE, {"code": code_from_outbox("+13125550101")})
+    cookie = response.cookies[COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    assert int(cookie["max-age"]) == 2 * 60 * 60
+    assert not PortalSession.objects.filter(key_hash=cookie.value).exists()
+    assert cookie.value not in str(client.session.items())
+
+
+def test_the_cookie_is_marked_secure_when_the_site_is_served_over_https(
+    client, parent_of_three, settings
+):
+    settings.SESSION_COOKIE_SECURE = True
+    client.post(SIGN_IN, {"identifier": "312-555-0101"})
+    response = client.post(CODE, {"code": code_from_outbox("+13125550101")})
+    assert response.cookies[COOKIE_NAME]["secure"]
+
+
+def test_signing_out_deletes_the_cookie(maria_client):
+    response = maria_client.post(reverse("portal:sign_out"))
+    assert response.cookies[COOKIE_NAME].value == ""
+    assert maria_client.get(HOUSEHOLD)["Location"] == SIGN_IN
+
+
+def test_a_revoked_session_cookie_is_dropped_on_the_next_visit(maria_client, parent_of_three):
+    services.portal_sessions_end_all(person=parent_of_three.guardian)
+    response = maria_client.get(HOUSEHOLD)
+    assert response["Location"] == SIGN_IN
+    assert response.cookies[COOKIE_NAME].value == ""

@@ -158,8 +158,9 @@ def check_code(*, row: OneTimeCode | None, salt: str, code: str, field: str = "c
 @dataclass(frozen=True)
 class CodeAccepted:
     """What a right sign-in code leads to: a session, or (on an address that several guardians
-    share) a choice to make first with signin_choice_make. The raw key or token is for the
-    browser's server-side Django session only."""
+    share) a choice to make first with signin_choice_make. The raw session key is for the
+    browser's HttpOnly portal cookie, the choice token for its server-side Django session; neither
+    ever goes into a URL."""
 
     session: PortalSession | None = None
     session_key: str = ""
@@ -263,7 +264,7 @@ def signin_choice_make(*, choice: SignInChoice, person_id: int) -> tuple[PortalS
 @transaction.atomic
 def portal_session_start(*, person: Person, via: str) -> tuple[PortalSession, str]:
     """Open a portal session for a guardian. Returns the row and the raw key (kept only by the
-    browser, in its server-side Django session)."""
+    browser, in its HttpOnly portal cookie; the row holds its hash)."""
     key = new_token()
     session = PortalSession.objects.create(
         person=person,
