@@ -9,6 +9,7 @@ from django.test import Client
 from alerts.models import Message
 from contacts.portal.access import COOKIE_NAME
 from contacts.portal.services import portal_session_start
+from tests.factories import PersonFactory, PhoneFactory, StudentContactFactory
 
 CODE = re.compile(r"\b(\d{6})\b")
 
@@ -39,3 +40,18 @@ def as_guardian(db):
         return sign_in_client(Client(), person, language)
 
     return _as
+
+
+@pytest.fixture
+def carmen(parent_of_three):
+    """Ana's grandmother Carmen Ruiz, third in her call order, not allowed to pick her up."""
+    grandma = PersonFactory(first_name="Carmen", last_name="Ruiz")
+    PhoneFactory(person=grandma, value="+13125550166")
+    return StudentContactFactory(
+        student=parent_of_three.children[0],
+        person=grandma,
+        relationship="grandparent",
+        legal_guardian=False,
+        emergency_priority=3,
+        pickup_status="not_allowed",
+    )

@@ -1,6 +1,5 @@
 """The household page and the changes a guardian makes to their children's contacts."""
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -171,20 +170,6 @@ def test_nothing_is_half_saved_when_a_later_step_fails(maria_client, parent_of_t
     assert not Message.objects.filter(template_key="portal.pickup_pending").exists()
 
 
-@pytest.fixture
-def grandma_link(parent_of_three):
-    grandma = PersonFactory(first_name="Carmen", last_name="Ruiz")
-    PhoneFactory(person=grandma, value="+13125550166")
-    return StudentContactFactory(
-        student=parent_of_three.children[0],
-        person=grandma,
-        relationship="grandparent",
-        legal_guardian=False,
-        emergency_priority=3,
-        pickup_status="not_allowed",
-    )
-
-
 def _edit_payload(link, **overrides):
     data = {
         "first_name": link.person.first_name,
@@ -197,25 +182,23 @@ def _edit_payload(link, **overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_a_priority_clash_is_reported_next_to_the_field(maria_client, grandma_link):
-    url = reverse("portal:contact_edit", args=[grandma_link.pk])
-    response = maria_client.post(url, _edit_payload(grandma_link, emergency_priority=1))
+def test_a_priority_clash_is_reported_next_to_the_field(maria_client, carmen):
+    url = reverse("portal:contact_edit", args=[carmen.pk])
+    response = maria_client.post(url, _edit_payload(carmen, emergency_priority=1))
     assert response.status_code == 409
     html = response.content.decode()
     assert 'id="id_emergency_priority_error"' in html and "call order" in html
-    grandma_link.refresh_from_db()
-    assert grandma_link.emergency_priority == 3
+    carmen.refresh_from_db()
+    assert carmen.emergency_priority == 3
 
 
-def test_editing_a_contact_changes_phone_and_asks_review_for_pickup(maria_client, grandma_link):
-    url = reverse("portal:contact_edit", args=[grandma_link.pk])
-    response = maria_client.post(
-        url, _edit_payload(grandma_link, phone="312 555 0177", pickup="on")
-    )
+def test_editing_a_contact_changes_phone_and_asks_review_for_pickup(maria_client, carmen):
+    url = reverse("portal:contact_edit", args=[carmen.pk])
+    response = maria_client.post(url, _edit_payload(carmen, phone="312 555 0177", pickup="on"))
     assert response.status_code == 302
-    grandma_link.refresh_from_db()
-    assert grandma_link.pickup_status == "pending_review"
-    assert grandma_link.person.contact_points.get().value == "+13125550177"
+    carmen.refresh_from_db()
+    assert carmen.pickup_status == "pending_review"
+    assert carmen.person.contact_points.get().value == "+13125550177"
     assert Message.objects.filter(template_key="portal.pickup_pending").count() == 1
 
 
@@ -251,27 +234,23 @@ def test_removing_the_last_pickup_adult_needs_a_confirmation(maria_client, paren
     assert not StudentContact.objects.filter(pk=aunt.pk).exists()
 
 
-def test_removing_a_contact_when_others_may_pick_up_needs_no_confirmation(
-    maria_client, grandma_link
-):
-    response = maria_client.post(reverse("portal:contact_remove", args=[grandma_link.pk]), {})
+def test_removing_a_contact_when_others_may_pick_up_needs_no_confirmation(maria_client, carmen):
+    response = maria_client.post(reverse("portal:contact_remove", args=[carmen.pk]), {})
     assert response.status_code == 302
-    assert not StudentContact.objects.filter(pk=grandma_link.pk).exists()
+    assert not StudentContact.objects.filter(pk=carmen.pk).exists()
 
 
-def test_call_earlier_moves_a_contact_up(maria_client, grandma_link, parent_of_three):
-    url = reverse("portal:contact_move", args=[grandma_link.pk])
+def test_call_earlier_moves_a_contact_up(maria_client, carmen, parent_of_three):
+    url = reverse("portal:contact_move", args=[carmen.pk])
     assert maria_client.post(url, {"direction": "up"}).status_code == 302
     order = list(
-        StudentContact.objects.filter(
-            student=grandma_link.student, emergency_priority__isnull=False
-        )
+        StudentContact.objects.filter(student=carmen.student, emergency_priority__isnull=False)
         .order_by("emergency_priority")
         .values_list("person_id", flat=True)
     )
     assert order == [
         parent_of_three.guardian.pk,
-        grandma_link.person_id,
+        carmen.person_id,
         parent_of_three.other_guardian.pk,
     ]
 
@@ -280,8 +259,8 @@ def test_get_on_a_post_only_page_is_not_a_500(maria_client):
     assert maria_client.get(reverse("portal:confirm")).status_code == 405
 
 
-def test_garbage_input_is_never_a_500(maria_client, parent_of_three, grandma_link):
-    edit = reverse("portal:contact_edit", args=[grandma_link.pk])
+def test_garbage_input_is_never_a_500(maria_client, parent_of_three, carmen):
+    edit = reverse("portal:contact_edit", args=[carmen.pk])
     for payload in (
         {},
         {"students": ["x"], "phone": "☎"},

@@ -3,7 +3,6 @@ child's card (and the notices), a plain form POST still gets its redirect."""
 
 import re
 
-import pytest
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
@@ -15,20 +14,6 @@ from contacts.portal import services
 from tests.factories import PersonFactory, PhoneFactory, StudentContactFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def carmen(parent_of_three):
-    """Ana's grandmother, third in her call order."""
-    grandma = PersonFactory(first_name="Carmen", last_name="Ruiz")
-    PhoneFactory(person=grandma, value="+13125550166")
-    return StudentContactFactory(
-        student=parent_of_three.children[0],
-        person=grandma,
-        relationship="grandparent",
-        legal_guardian=False,
-        emergency_priority=3,
-    )
 
 
 def _call_order(student) -> list[str]:
