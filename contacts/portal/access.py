@@ -10,6 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from . import conf
 from .htmx import htmx_redirect, is_htmx
@@ -55,7 +56,10 @@ def choice_pending(request, token: str) -> None:
 
 
 def guardian_required(view):
-    """Sets request.guardian and request.portal_session, or sends the browser to sign in."""
+    """Sets request.guardian and request.portal_session, or sends the browser to sign in.
+
+    A signed-in page holds a family's names and phone numbers: no browser or proxy may keep a
+    copy (a shared computer's back button after signing out)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -70,6 +74,8 @@ def guardian_required(view):
             return response
         request.portal_session = session
         request.guardian = session.person
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
     return wrapper

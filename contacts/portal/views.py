@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from privacy.errors import DomainError
@@ -395,6 +396,7 @@ def plan(request):
 # --- staff review queue --------------------------------------------------------------------
 
 
+@never_cache
 @login_required(login_url="portal:staff_login")
 def review_queue(request):
     links = list(selectors.pending_pickups_visible_to(request.user))
@@ -403,6 +405,7 @@ def review_queue(request):
 
 
 @require_POST
+@never_cache
 @login_required(login_url="portal:staff_login")
 def review_decide(request, link_id: int):
     link = selectors.get_pending_pickup_for(request.user, link_id)

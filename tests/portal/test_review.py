@@ -118,3 +118,10 @@ def test_a_tampered_decision_on_the_page_changes_nothing(client, pending, lincol
     assert response.status_code == 400
     link.refresh_from_db()
     assert link.pickup_status == "pending_review"
+
+
+def test_the_review_page_is_never_kept_by_a_browser_or_proxy(client, pending, lincoln_staff):
+    _login(client, lincoln_staff)
+    response = client.get(reverse("portal:review_queue"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]

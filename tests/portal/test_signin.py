@@ -261,3 +261,11 @@ def test_a_revoked_session_cookie_is_dropped_on_the_next_visit(maria_client, par
     response = maria_client.get(HOUSEHOLD)
     assert response["Location"] == SIGN_IN
     assert response.cookies[COOKIE_NAME].value == ""
+
+
+def test_signed_in_pages_are_never_kept_by_a_browser_or_proxy(maria_client):
+    for name in ("portal:household", "portal:me", "portal:preferences", "portal:plan"):
+        response = maria_client.get(reverse(name))
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
