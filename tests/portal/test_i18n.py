@@ -148,3 +148,9 @@ def test_errors_are_in_arabic_for_an_arabic_reader(client, db):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     html = client.post(reverse("portal:sign_in"), {"identifier": "12"}).content.decode()
     assert "هذا ليس رقم هاتف صحيحًا" in html
+
+
+@pytest.mark.parametrize("target", ["household", "portal:household", "", "javascript:x", "\\\\x"])
+def test_the_switcher_goes_home_for_anything_but_a_path_of_this_site(client, db, target):
+    response = client.post(reverse("portal:language"), {"language": "es", "next": target})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
