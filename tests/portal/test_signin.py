@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Message
+from contacts.models import StudentContact
 from contacts.portal import services
 from contacts.portal.access import COOKIE_NAME
 from contacts.portal.models import OneTimeCode, PortalLink, PortalSession
@@ -269,3 +270,15 @@ def test_signed_in_pages_are_never_kept_by_a_browser_or_proxy(maria_client):
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
+
+
+def test_a_guardian_barred_after_the_code_was_sent_is_not_signed_in(client, parent_of_three):
+    client.post(SIGN_IN, {"identifier": "312-555-0101"})
+    code = code_from_outbox("+13125550101")
+    StudentContact.objects.filter(person=parent_of_three.guardian).update(
+        pickup_status=StudentContact.Pickup.PROHIBITED, emergency_priority=None
+    )
+    response = client.post(CODE, {"code": code})
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    assert PortalSession.objects.count() == 0

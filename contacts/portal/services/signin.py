@@ -186,6 +186,12 @@ def signin_code_verify(*, challenge: str, code: str) -> CodeAccepted:
     sharing = list(_sharing_guardian_ids(row))
     if len(sharing) > 1:
         return CodeAccepted(choice_token=_signin_choice_open(code_row=row, candidates=sharing))
+    if row.person_id not in sharing:
+        # Since the code was sent, the address left the record or the person is no longer a
+        # guardian who may sign in (a custody change, say): the code opens nothing.
+        raise DomainError(
+            "code: this code has expired; ask for a new one.", code="expired", field="code"
+        )
     session, key = portal_session_start(person=row.person, via="code")
     return CodeAccepted(session=session, session_key=key)
 
