@@ -282,3 +282,13 @@ def test_a_guardian_barred_after_the_code_was_sent_is_not_signed_in(client, pare
     assert response.status_code == 400
     assert "expired" in response.content.decode()
     assert PortalSession.objects.count() == 0
+
+
+def test_a_link_of_a_guardian_barred_since_it_was_sent_opens_nothing(parent_of_three):
+    token = services.portal_link_issue(actor="campaign:1", person=parent_of_three.guardian)
+    StudentContact.objects.filter(person=parent_of_three.guardian).update(
+        pickup_status=StudentContact.Pickup.PROHIBITED, emergency_priority=None
+    )
+    response = Client().post(reverse("portal:link", args=[token]))
+    assert "expired or was already used" in response.content.decode()
+    assert PortalSession.objects.count() == 0

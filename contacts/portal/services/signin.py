@@ -45,9 +45,7 @@ def parse_identifier(raw: str, *, field: str = "identifier") -> tuple[str, str]:
 def guardian_contact_points(kind: str, value: str):
     """Reachable contact points with this value whose person is a legal guardian of an active
     student (and not barred from that student)."""
-    guardian_link = StudentContact.objects.filter(
-        person=OuterRef("person"), legal_guardian=True, student__active=True
-    ).exclude(pickup_status=StudentContact.Pickup.PROHIBITED)
+    guardian_link = _guardian_links().filter(person=OuterRef("person"))
     return (
         ContactPoint.objects.filter(kind=kind, value=value, status__in=REACHABLE)
         .filter(Exists(guardian_link))
@@ -362,8 +360,21 @@ def signin_link_redeem(*, token: str) -> tuple[PortalSession, str]:
     spent = link is not None and PortalLink.objects.filter(
         pk=link.pk, used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
-    if not spent:
+    if not spent or not _may_sign_in(link.person_id):
+        # A person barred or no longer a guardian since the link was sent gets the same answer.
         raise DomainError(
             "token: this link has expired or was already used.", code="link_invalid", field="token"
         )
     return portal_session_start(person=link.person, via="link")
+
+
+def _guardian_links() -> QuerySet[StudentContact]:
+    """The links that let their person sign in: legal guardian of an active student, and not
+    barred from that student."""
+    return StudentContact.objects.filter(legal_guardian=True, student__active=True).exclude(
+        pickup_status=StudentContact.Pickup.PROHIBITED
+    )
+
+
+def _may_sign_in(person_id: int) -> bool:
+    return _guardian_links().filter(person_id=person_id).exists()
