@@ -8,10 +8,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from privacy.errors import DomainError
+
+
+class Pagination(LimitOffsetPagination):
+    # Without a ceiling `?limit=10**30` reaches the database as a LIMIT it refuses.
+    max_limit = 1000
 
 
 def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
