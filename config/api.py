@@ -9,7 +9,8 @@ which answer a bad value with a 400 that names the parameter instead of passing 
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -91,3 +92,11 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         response.data = _body(str(code), str(detail))
     return response
+
+
+def not_found(request, exception):
+    """handler404: a URL under the API that no route matches (`/api/v1/people/1.5/`) answers in the
+    API's shape, as a missing object does; elsewhere Django's page."""
+    if request.path.startswith(("/api/", "/portal/api/")):
+        return JsonResponse(_body("not_found", "Not found."), status=404)
+    return page_not_found(request, exception)
