@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from config.api import query_id, query_text
 from privacy.roles import is_district_wide
 
 from .models import Message
@@ -77,13 +78,14 @@ class MessageViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         messages = messages_visible_to(self.request.user)
-        params = self.request.query_params
         for name in FILTERS:
-            if params.get(name):
-                messages = messages.filter(**{name: params[name]})
+            value = query_text(self.request, name)
+            if value is not None:
+                messages = messages.filter(**{name: value})
         for name in ID_FILTERS:
-            if params.get(name, "").isdigit():
-                messages = messages.filter(**{name: int(params[name])})
+            value = query_id(self.request, name)
+            if value is not None:
+                messages = messages.filter(**{name: value})
         return messages
 
     @extend_schema(responses=SummarySerializer)

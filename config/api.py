@@ -2,16 +2,48 @@
 
 A validation error names the field and the reason ("phone: 'x' is not a valid US phone number").
 A denied object is a 404, the same as a missing one, so ids cannot be probed.
+
+Also the pieces every list endpoint shares: the paginator, and the readers of filter parameters,
+which answer a bad value with a 400 that names the parameter instead of passing it to the database.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from privacy.errors import DomainError
+
+# Ids are BigAutoField: a larger number names no row, and SQLite cannot even bind it.
+MAX_ID = 2**63 - 1
+
+
+class Pagination(LimitOffsetPagination):
+    # Without a ceiling `?limit=10**30` reaches the database as a LIMIT it refuses.
+    max_limit = 1000
+
+
+def query_id(request, name: str) -> int | None:
+    """The id in query parameter `name`; None when it is absent or empty."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return None
+    # str.isdigit() is also true for "²" and other digits int() refuses; 19 digits hold MAX_ID.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID):
+        raise exceptions.ValidationError({name: ["must be an id (a whole number)."]})
+    return int(raw)
+
+
+def query_text(request, name: str) -> str | None:
+    """The text in query parameter `name`; None when it is absent or empty."""
+    raw = request.query_params.get(name, "")
+    if "\x00" in raw:  # PostgreSQL text cannot hold a NUL: the query would fail, not match nothing
+        raise exceptions.ValidationError({name: ["null characters are not allowed."]})
+    return raw or None
 
 
 def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
@@ -60,3 +92,11 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         response.data = _body(str(code), str(detail))
     return response
+
+
+def not_found(request, exception):
+    """handler404: a URL under the API that no route matches (`/api/v1/people/1.5/`) answers in the
+    API's shape, as a missing object does; elsewhere Django's page."""
+    if request.path.startswith(("/api/", "/portal/api/")):
+        return JsonResponse(_body("not_found", "Not found."), status=404)
+    return page_not_found(request, exception)

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from config.api import query_id, query_text
 from privacy.roles import can_edit_contacts, is_district_wide
 from privacy.services import access_record_many
 
@@ -32,7 +33,7 @@ class StudentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = selectors.students_with_contacts_visible_to(self.request.user).order_by("id")
-        school = self.request.query_params.get("school")
+        school = query_text(self.request, "school")
         if school:
             qs = qs.filter(school__code=school)
         return qs
@@ -105,8 +106,8 @@ class ContactPointViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         qs = selectors.contact_points_visible_to(self.request.user).order_by("id")
-        person = self.request.query_params.get("person")
-        return qs.filter(person_id=person) if person and person.isdigit() else qs
+        person = query_id(self.request, "person")
+        return qs if person is None else qs.filter(person_id=person)
 
     def get_object(self):
         return selectors.get_contact_point_for(self.request.user, self.kwargs["pk"])
@@ -145,8 +146,8 @@ class StudentContactViewSet(viewsets.ModelViewSet):
             .prefetch_related("person__contact_points")
             .order_by("student_id", "id")
         )
-        student = self.request.query_params.get("student")
-        return qs.filter(student_id=student) if student and student.isdigit() else qs
+        student = query_id(self.request, "student")
+        return qs if student is None else qs.filter(student_id=student)
 
     def get_object(self):
         return selectors.get_student_contact_for(self.request.user, self.kwargs["pk"])
