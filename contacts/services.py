@@ -7,6 +7,7 @@ writes that no staff user makes ("portal:person:12", "import:oneroster", "system
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,6 +42,19 @@ LINK_FIELDS = (
     "verified_at",
 )
 LANGUAGES = ("en", "es", "ar", "vi")
+
+
+@contextmanager
+def _unique_or(conflict: Conflict):
+    """Run an insert whose uniqueness was checked just before: a concurrent request that inserted
+    the same row between the check and the insert makes it fail on the unique constraint, which
+    is then `conflict` (a 409 naming the field), not a server error. Only the inner savepoint is
+    rolled back."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise conflict from exc
 
 
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -110,13 +124,13 @@ def person_create(
         preferred_language=_check_language(preferred_language),
         sis_id=sis_id or None,
     )
+    duplicate = Conflict(
+        f"sis_id: a person with SIS id '{sis_id}' already exists.", code="duplicate", field="sis_id"
+    )
     if person.sis_id and Person.objects.filter(sis_id=person.sis_id).exists():
-        raise Conflict(
-            f"sis_id: a person with SIS id '{sis_id}' already exists.",
-            code="duplicate",
-            field="sis_id",
-        )
-    person.save()
+        raise duplicate
+    with _unique_or(duplicate):
+        person.save()
     audit_record(
         actor=actor,
         action="contacts.person.created",
@@ -181,13 +195,15 @@ def contact_point_add(
         sms_capable = kind == ContactPoint.Kind.PHONE and label == ContactPoint.Label.MOBILE
     if kind == ContactPoint.Kind.EMAIL:
         sms_capable = False
-    if ContactPoint.objects.filter(person=person, kind=kind, value=normalized).exists():
-        raise Conflict(
-            "value: this person already has that contact point.", code="duplicate", field="value"
-        )
-    point = ContactPoint.objects.create(
-        person=person, kind=kind, value=normalized, label=label, sms_capable=bool(sms_capable)
+    duplicate = Conflict(
+        "value: this person already has that contact point.", code="duplicate", field="value"
     )
+    if ContactPoint.objects.filter(person=person, kind=kind, value=normalized).exists():
+        raise duplicate
+    with _unique_or(duplicate):
+        point = ContactPoint.objects.create(
+            person=person, kind=kind, value=normalized, label=label, sms_capable=bool(sms_capable)
+        )
     audit_record(
         actor=actor,
         action="contacts.contact_point.added",
@@ -361,15 +377,13 @@ def student_contact_add(
         )
     link = StudentContact(student=student, person=person, **values)
     _check_link_rules(link)
-    try:
-        with transaction.atomic():
-            link.save()
-    except IntegrityError as exc:  # a concurrent writer won the race the lock did not cover
-        raise Conflict(
-            "emergency_priority: that priority was just taken.",
-            code="priority_taken",
-            field="emergency_priority",
-        ) from exc
+    taken = Conflict(
+        "emergency_priority: that priority was just taken.",
+        code="priority_taken",
+        field="emergency_priority",
+    )
+    with _unique_or(taken):  # a concurrent writer won the race the lock did not cover
+        link.save()
     audit_record(
         actor=actor,
         action="contacts.student_contact.added",
