@@ -10,7 +10,7 @@ which answer a bad value with a 400 that names the parameter instead of passing 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -100,3 +100,12 @@ def not_found(request, exception):
     if request.path.startswith(("/api/", "/portal/api/")):
         return JsonResponse(_body("not_found", "Not found."), status=404)
     return page_not_found(request, exception)
+
+
+def crashed(request):
+    """handler500: an unexpected error under the API still answers in the API's shape (the
+    traceback goes to the log, never to the client); elsewhere Django's page."""
+    if request.path.startswith(("/api/", "/portal/api/")):
+        body = _body("server_error", "Something went wrong on our side. Please try again.")
+        return JsonResponse(body, status=500)
+    return server_error(request)
