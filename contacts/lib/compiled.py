@@ -12,7 +12,9 @@ On PostgreSQL the SQL runs on a server-side-binding psycopg cursor, which prepar
 the connection has run a few times (psycopg's prepare_threshold): the server then plans these
 joins once per connection instead of on every request. Django's own cursors bind on the client
 and never prepare. The cursor is wrapped as Django wraps its own, so query logging and
-`CaptureQueriesContext` still see these queries.
+`CaptureQueriesContext` still see these queries. A compiled read stands in for Django's
+per-request connection health check (one `SELECT 1` round trip less): a kept-alive connection
+the server dropped makes the read fail, and outside a transaction it is reopened and run again.
 
 Use it only for `values_list()` querysets whose parameters are plain ints or strings, passed to
 the builder as keyword arguments; the markers must be values no real parameter will equal.
