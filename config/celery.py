@@ -7,6 +7,7 @@ import os
 from celery import Celery
 
 from alerts.schedules import BEAT_SCHEDULE as ALERTS_BEAT_SCHEDULE
+from contacts.portal.schedules import BEAT_SCHEDULE as PORTAL_BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -38,4 +39,4 @@ _add_worker_steps()
 
 # Periodic tasks defined in code live here, in one place. Districts add their own (campaigns)
 # in the database through django-celery-beat.
-app.conf.beat_schedule = {**ALERTS_BEAT_SCHEDULE}
+app.conf.beat_schedule = {**ALERTS_BEAT_SCHEDULE, **PORTAL_BEAT_SCHEDULE}

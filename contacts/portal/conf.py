@@ -50,3 +50,9 @@ def staff_login_rate_per_user() -> tuple[int, int]:
 
 def staff_login_rate_per_ip() -> tuple[int, int]:
     return tuple(_get("STAFF_LOGIN_RATE_PER_IP", (100, 900)))
+
+
+def purge_after() -> timedelta:
+    """How long spent codes, choices, links and sessions are kept before housekeeping deletes
+    them (contacts/portal/services/housekeeping.py)."""
+    return timedelta(days=_get("PORTAL_PURGE_AFTER_DAYS", 7))

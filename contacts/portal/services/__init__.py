@@ -16,6 +16,7 @@ from .household import (
     portal_contact_remove,
     portal_contact_update,
 )
+from .housekeeping import portal_purge
 from .review import pickup_review_decide, review_queue_viewed
 from .signin import (
     CodeAccepted,
@@ -52,6 +53,7 @@ __all__ = [
     "portal_contact_remove",
     "portal_contact_update",
     "portal_link_issue",
+    "portal_purge",
     "portal_session_end",
     "portal_session_get",
     "portal_session_start",
