@@ -102,6 +102,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For: the per-address limits
+# on sign-in then count the browser's address, not the proxy's (contacts/portal/clientip.py).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 # Staff password sign-in, with a limit on tries (contacts/portal/backends.py).
 AUTHENTICATION_BACKENDS = ["contacts.portal.backends.ThrottledModelBackend"]
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from privacy.errors import DomainError
 
 from . import conf
+from .clientip import client_ip
 from .ratelimit import rate_hit
 
 THROTTLED = "_staff_login_throttled"
@@ -21,7 +22,7 @@ class ThrottledModelBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is not None and username:
-            ip = request.META.get("REMOTE_ADDR", "")
+            ip = client_ip(request)
             try:
                 limit, window = conf.staff_login_rate_per_user()
                 rate_hit(

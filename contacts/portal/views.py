@@ -26,6 +26,7 @@ from .access import (
     session_of,
     sign_in,
 )
+from .clientip import client_ip
 from .errors import add_to_form, message_for
 from .htmx import is_htmx
 from .pagecache import render_cached
@@ -44,10 +45,6 @@ def _attempt(form, call):
 def _posted(request):
     """The POST data (possibly empty) to bind a form to, or None on GET."""
     return request.POST if request.method == "POST" else None
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _household_update(request, children=()):
@@ -78,7 +75,7 @@ def sign_in_view(request):
         call = partial(
             services.signin_code_request,
             identifier=form.cleaned_data["identifier"],
-            ip=_client_ip(request),
+            ip=client_ip(request),
         )
         challenge, status = _attempt(form, call)
         if challenge:
