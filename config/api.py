@@ -7,6 +7,8 @@ Also the pieces every list endpoint shares: the paginator, and the readers of fi
 which answer a bad value with a 400 that names the parameter instead of passing it to the database.
 """
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -26,6 +28,17 @@ class Pagination(LimitOffsetPagination):
     # Without a ceiling `?limit=10**30` reaches the database as a LIMIT it refuses.
     max_limit = 1000
 
+    def get_schema_operation_parameters(self, view):
+        limit, offset = super().get_schema_operation_parameters(view)
+        # A limit outside 1..max_limit, or an offset that is not a whole number, is not refused:
+        # DRF reads it as the default page or the ceiling. The schema states the useful range.
+        limit["description"] += (
+            f" At most {self.max_limit}; a larger limit is read as {self.max_limit}."
+        )
+        limit["schema"] |= {"minimum": 1, "maximum": self.max_limit}
+        offset["schema"] |= {"minimum": 0}
+        return [limit, offset]
+
 
 def query_id(request, name: str) -> int | None:
     """The id in query parameter `name`; None when it is absent or empty."""
@@ -33,8 +46,8 @@ def query_id(request, name: str) -> int | None:
     if not raw:
         return None
     # str.isdigit() is also true for "²" and other digits int() refuses; 19 digits hold MAX_ID.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID):
-        raise exceptions.ValidationError({name: ["must be an id (a whole number)."]})
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID):
+        raise exceptions.ValidationError({name: ["must be an id (a whole number from 1)."]})
     return int(raw)
 
 
@@ -44,6 +57,19 @@ def query_text(request, name: str) -> str | None:
     if "\x00" in raw:  # PostgreSQL text cannot hold a NUL: the query would fail, not match nothing
         raise exceptions.ValidationError({name: ["null characters are not allowed."]})
     return raw or None
+
+
+def query_choice(request, name: str, choices: Iterable[str]) -> str | None:
+    """The value of query parameter `name`, one of `choices`; None when it is absent or empty.
+    A value outside the set is refused: a misspelt `?status=deliverd` would otherwise match
+    nothing and look like an answer."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return None
+    allowed = list(choices)
+    if raw not in allowed:
+        raise exceptions.ValidationError({name: [f"must be one of {', '.join(allowed)}."]})
+    return raw
 
 
 def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:

@@ -6,6 +6,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import errors
+
 from . import selectors, services
 
 
@@ -22,6 +24,7 @@ class PendingPickupOutput(serializers.Serializer):
     requested_at = serializers.DateTimeField(source="updated_at")
 
 
+@extend_schema(responses={200: PendingPickupOutput(many=True), **errors(403)})
 class ReviewQueueView(ListAPIView):
     """Pickup adults awaiting review in the schools the caller may edit contacts for."""
 
@@ -41,8 +44,14 @@ class DecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
 
 
+DECIDED = {409: "`already_decided`: another staff member decided this request first."}
+
+
 class ReviewDecisionView(APIView):
-    @extend_schema(request=DecisionInput, responses=PendingPickupOutput)
+    @extend_schema(
+        request=DecisionInput,
+        responses={200: PendingPickupOutput, **errors(400, 403, 404, 409, 415, say=DECIDED)},
+    )
     def post(self, request, link_id: int):
         link = selectors.get_pending_pickup_for(request.user, link_id)
         data = DecisionInput(data=request.data)

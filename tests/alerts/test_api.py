@@ -66,6 +66,17 @@ def test_filters(api_as, crisis_lead, outbox):
     assert client.get(URL, {"error_code": "invalid_address"}).json()["count"] == 1
 
 
+def test_a_message_by_id_is_found_whatever_the_filters_say(api_as, crisis_lead, outbox):
+    """The filters narrow the lists; a filter on a message's own URL neither hides it (404) nor,
+    when malformed, refuses it (400), as on every other object of the API."""
+    client = api_as(crisis_lead)
+    message = outbox.get(status="failed")
+    for query in ("status=sent", "recipient_person_id=1", "status=bogus", "contact_point_id=x"):
+        response = client.get(f"{URL}{message.pk}/?{query}")
+        assert response.status_code == 200, (query, response.content)
+        assert response.json()["id"] == message.pk
+
+
 def test_school_staff_and_counselors_are_refused(
     api_as, lincoln_staff, counselor_at_lincoln, outbox
 ):

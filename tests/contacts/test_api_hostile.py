@@ -446,7 +446,7 @@ def test_review_decision_refuses_anything_but_approve_or_reject(client, endpoint
     ],
 )
 @pytest.mark.parametrize(
-    "value", ["%C2%B2", "%D9%A3", str(HUGE), str(2**63), "9" * 5000, "-1", "x"]
+    "value", ["%C2%B2", "%D9%A3", str(HUGE), str(2**63), "9" * 5000, "-1", "0", "x"]
 )
 def test_a_bad_id_filter_is_a_400_naming_it(client, parent_of_three, url, param, value):
     """ "²".isdigit() is True but int("²") fails, and 10**30 overflows SQLite: both were 500s."""
@@ -454,6 +454,17 @@ def test_a_bad_id_filter_is_a_400_naming_it(client, parent_of_three, url, param,
     assert body["code"] == "invalid"
     assert body["message"].startswith(f"{param}:")
     assert param in body["extra"]["fields"]
+
+
+@pytest.mark.parametrize("param", ["status", "channel", "lane", "error_code"])
+@pytest.mark.parametrize("path", ["", "summary/", "recipients/"])
+def test_a_value_outside_a_filters_set_is_a_400_naming_it(client, param, path):
+    """The schema lists the values; a misspelt `?status=deliverd` matched nothing, a 200 that
+    looked like an answer."""
+    for value in ("deliverd", "SENT", "sent%00", "%C3%A9"):
+        body = assert_refused(client.get(f"/api/v1/alerts/messages/{path}?{param}={value}"), 400)
+        assert body["message"].startswith(f"{param}: must be one of ")
+        assert param in body["extra"]["fields"]
 
 
 def test_a_good_id_filter_still_filters(client, parent_of_three):

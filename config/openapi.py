@@ -1,0 +1,65 @@
+"""What the OpenAPI schema says about the API beyond its shapes: the one error component, the
+error responses an operation gives, and the filter parameters of the lists, described as the
+readers in config/api.py accept them (so that schemathesis can reach the filters, and its
+status-code check can hold the API to what is written here)."""
+
+from collections.abc import Iterable
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema_serializer,
+)
+from rest_framework import serializers
+
+from .api import MAX_ID
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorOut(serializers.Serializer):
+    """Every error of the API (config.api.exception_handler)."""
+
+    code = serializers.CharField(help_text="What went wrong, for programs: `invalid`, `not_found`…")
+    message = serializers.CharField(help_text="For people; names the field and the reason.")
+    extra = serializers.DictField(
+        help_text="`field` (the field at fault) or `fields` (each field's reasons); may be empty."
+    )
+
+
+# The default meaning of each error status; an operation may say more (which conflicts).
+ERRORS = {
+    400: "`invalid`: a field is wrong (`message` names it, `extra.fields` gives the reasons); "
+    "`parse_error`: the body is not readable JSON or form data; `not_collected`: the body holds "
+    "a key the district does not collect; or a rule of the service, named by its code.",
+    403: "`not_authenticated`: no valid session or token (the API never answers 401, as session "
+    "authentication comes first); `permission_denied`: the caller's role may not do this.",
+    404: "`not_found`: no such object, or one the caller may not see.",
+    409: "`duplicate`: the value is already taken.",
+    415: "`unsupported_media_type`: send JSON, form data or multipart.",
+}
+BAD_FILTER = {400: "`invalid`: a filter is wrong (`message` names it, `extra.fields` says why)."}
+
+
+def errors(*statuses: int, say: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
+    """Error responses for `extend_schema(responses=...)`, each the Error component; `say`
+    replaces the default description of a status (which conflicts a 409 means, say)."""
+    descriptions = ERRORS | (say or {})
+    return {
+        status: OpenApiResponse(ErrorOut, description=descriptions[status]) for status in statuses
+    }
+
+
+def id_filter(name: str, description: str) -> OpenApiParameter:
+    """A filter read by config.api.query_id."""
+    schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+    return OpenApiParameter(name, schema, description=description)
+
+
+def text_filter(name: str, description: str) -> OpenApiParameter:
+    """A filter read by config.api.query_text (a null character is a 400)."""
+    return OpenApiParameter(name, str, description=description)
+
+
+def choice_filter(name: str, choices: Iterable[str], description: str) -> OpenApiParameter:
+    """A filter read by config.api.query_choice."""
+    return OpenApiParameter(name, str, enum=list(choices), description=description)
