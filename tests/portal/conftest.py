@@ -7,6 +7,8 @@ from django.conf import settings
 from django.test import Client
 
 from alerts.models import Message
+from contacts.models import StudentContact
+from contacts.portal import services
 from contacts.portal.access import COOKIE_NAME
 from contacts.portal.services import portal_session_start
 from tests.factories import PersonFactory, PhoneFactory, StudentContactFactory
@@ -55,3 +57,18 @@ def carmen(parent_of_three):
         emergency_priority=3,
         pickup_status="not_allowed",
     )
+
+
+@pytest.fixture
+def pending(parent_of_three):
+    """Rosa added by Maria as a pickup adult for all three children (two at Lincoln)."""
+    services.portal_contact_add(
+        guardian=parent_of_three.guardian,
+        students=parent_of_three.children,
+        first_name="Rosa",
+        last_name="Diaz",
+        relationship="grandparent",
+        phone="312-555-0144",
+        pickup=True,
+    )
+    return StudentContact.objects.filter(person__first_name="Rosa").order_by("id")

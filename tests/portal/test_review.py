@@ -1,31 +1,13 @@
 """Staff review of pickup adults added in the portal: page and API, scoped to the school."""
 
-import pytest
 from django.urls import reverse
 
-from contacts.models import StudentContact
-from contacts.portal import services
 from privacy.models import AuditEntry
 
 
 def _login(client, user):
     # Re-read the user: the session's auth hash is checked against the stored password.
     client.force_login(type(user).objects.get(pk=user.pk))
-
-
-@pytest.fixture
-def pending(parent_of_three):
-    """Rosa added by Maria as a pickup adult for all three children (two at Lincoln)."""
-    services.portal_contact_add(
-        guardian=parent_of_three.guardian,
-        students=parent_of_three.children,
-        first_name="Rosa",
-        last_name="Diaz",
-        relationship="grandparent",
-        phone="312-555-0144",
-        pickup=True,
-    )
-    return StudentContact.objects.filter(person__first_name="Rosa").order_by("id")
 
 
 def test_staff_see_only_their_schools_pending_adults(client, pending, lincoln_staff):
