@@ -464,8 +464,8 @@ def student_contacts_reorder(*, actor, student: Student, person_ids: list[int]) 
     )
 
 
-# No savepoint when called inside another transaction (the portal's confirm-all): nothing here is
-# retried on its own, and an error rolls the caller back as a whole.
+# No savepoint when called inside another transaction: nothing here is retried on its own, and an
+# error rolls the caller back as a whole.
 @transaction.atomic(savepoint=False)
 def students_confirm(*, actor, students: Iterable[Student]) -> int:
     """A guardian (or staff on their behalf) confirmed that these students' contacts are correct.

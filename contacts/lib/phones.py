@@ -58,11 +58,18 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
 
 def display_phone(e164: str) -> str:
     """A number formatted for people: national format at home, international otherwise."""
+    return _display_phone(e164, settings.PHONE_REGION)
+
+
+# A page shows a guardian's numbers once per child; parsing and formatting cost more than the
+# rest of rendering them.
+@lru_cache(maxsize=4096)
+def _display_phone(e164: str, home_region: str) -> str:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    if phonenumbers.region_code_for_number(number) == settings.PHONE_REGION:
+    if phonenumbers.region_code_for_number(number) == home_region:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

@@ -1,5 +1,6 @@
 """The household page and the changes a guardian makes to their children's contacts."""
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -105,9 +106,13 @@ def test_confirm_all_marks_every_childs_contacts_verified_in_one_tap(maria_clien
     assert response.status_code == 302
     links = StudentContact.objects.filter(student__in=parent_of_three.children)
     assert links.count() == 6 and not links.filter(verified_at__isnull=True).exists()
-    assert AuditEntry.objects.filter(
-        action="portal.household.confirmed", actor_label__startswith="portal:person:"
-    ).exists()
+    audited = AuditEntry.objects.filter(
+        action="contacts.student.confirmed",
+        actor_label=f"portal:person:{parent_of_three.guardian.pk}",
+    )
+    assert sorted(int(e.object_id) for e in audited) == sorted(
+        s.pk for s in parent_of_three.children
+    )
 
 
 def test_a_new_pickup_adult_is_pending_and_the_other_guardian_is_told(
@@ -288,3 +293,21 @@ def test_each_contact_shows_all_their_phones_and_no_emails(maria_client, parent_
     none = card.split("<strong>Sin Telefono</strong>")[1].split("</li>")[0]
     assert "sin.telefono" not in none and 'dir="ltr"' not in none
     assert card.count("<strong>Dos Telefonos</strong>") == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["portal:contact_edit", "portal:contact_move", "portal:contact_remove"]
+)
+@pytest.mark.parametrize("pk", [1, 42, 10**12])
+def test_contact_links_on_the_page_are_the_urls_django_reverses(name, pk):
+    from django.urls import set_script_prefix
+
+    from contacts.portal.templatetags.portal_tags import id_url
+
+    assert id_url(name, pk) == reverse(name, args=[pk])
+    set_script_prefix("/reunify/")
+    try:
+        assert id_url(name, pk) == reverse(name, args=[pk])
+        assert id_url(name, pk).startswith("/reunify/portal/")
+    finally:
+        set_script_prefix("/")
