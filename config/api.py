@@ -28,16 +28,34 @@ class Pagination(LimitOffsetPagination):
     # Without a ceiling `?limit=10**30` reaches the database as a LIMIT it refuses.
     max_limit = 1000
 
+    # DRF reads a limit or offset that is not a whole number as the default page: a script asking
+    # for `?offset=-100` or `?limit=ten` would get the first page and take it for the answer.
+    # A limit above the ceiling is a whole number and is read as the ceiling (`next` goes on).
+    def get_limit(self, request):
+        _check_whole(request, self.limit_query_param, positive=True)
+        return super().get_limit(request)
+
+    def get_offset(self, request):
+        _check_whole(request, self.offset_query_param, positive=False)
+        return super().get_offset(request)
+
     def get_schema_operation_parameters(self, view):
         limit, offset = super().get_schema_operation_parameters(view)
-        # A limit outside 1..max_limit, or an offset that is not a whole number, is not refused:
-        # DRF reads it as the default page or the ceiling. The schema states the useful range.
         limit["description"] += (
             f" At most {self.max_limit}; a larger limit is read as {self.max_limit}."
         )
         limit["schema"] |= {"minimum": 1, "maximum": self.max_limit}
         offset["schema"] |= {"minimum": 0}
         return [limit, offset]
+
+
+def _check_whole(request, name: str, *, positive: bool) -> None:
+    raw = request.query_params.get(name, "")
+    # str.isdigit() is also true for "²", which int() refuses; no int() here, which refuses
+    # strings of more than 4,300 digits.
+    if raw and not (raw.isascii() and raw.isdigit() and not (positive and not raw.strip("0"))):
+        least = 1 if positive else 0
+        raise exceptions.ValidationError({name: [f"must be a whole number from {least}."]})
 
 
 def query_id(request, name: str) -> int | None:

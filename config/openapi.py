@@ -63,3 +63,25 @@ def text_filter(name: str, description: str) -> OpenApiParameter:
 def choice_filter(name: str, choices: Iterable[str], description: str) -> OpenApiParameter:
     """A filter read by config.api.query_choice."""
     return OpenApiParameter(name, str, enum=list(choices), description=description)
+
+
+BAD_PAGE = "`invalid`: `limit` or `offset` is not a whole number (`message` names which)."
+
+
+def paged_lists_refuse_bad_pages(result, generator, request, public):
+    """Postprocessing hook: every paginated list answers 400 to a `limit` or `offset` that is not
+    a whole number (config.api.Pagination), whatever else its 400 means."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not any(p.get("name") == "limit" for p in operation.get("parameters", ())):
+                continue
+            bad = operation["responses"].get("400")
+            if bad is None:
+                ref = {"$ref": "#/components/schemas/Error"}
+                operation["responses"]["400"] = {
+                    "description": BAD_PAGE,
+                    "content": {"application/json": {"schema": ref}},
+                }
+            else:
+                bad["description"] = f"{bad['description']} Or {BAD_PAGE}"
+    return result

@@ -491,8 +491,29 @@ def test_a_null_byte_in_a_text_filter_is_a_400(client, parent_of_three, url, par
 @pytest.mark.parametrize("url", ["/api/v1/students/", "/api/v1/people/", "/portal/api/review/", "/api/v1/alerts/messages/recipients/"])  # fmt: skip
 def test_a_huge_page_limit_is_capped_not_a_500(client, parent_of_three, url):
     """LIMIT 10**30 reached the database (SQLite: datatype mismatch; PostgreSQL: out of range)."""
-    for query in (f"limit={HUGE}", f"offset={HUGE}", f"limit={HUGE}&offset={HUGE}", "limit=-1", "offset=x"):  # fmt: skip
+    for query in (f"limit={HUGE}", f"offset={HUGE}", f"limit={HUGE}&offset={HUGE}", "limit=", "offset=", "offset=" + "9" * 5000, "limit=" + "9" * 5000):  # fmt: skip
         response = client.get(f"{url}?{query}")
         assert response.status_code == 200, (query, response.content[:200])
     response = client.get(f"{url}?limit={HUGE}")
     assert f"limit={HUGE}" not in (response.json()["next"] or "")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/students/", "/portal/api/review/"])
+@pytest.mark.parametrize(
+    "query,param",
+    [("limit=-1", "limit"), ("limit=0", "limit"), ("limit=ten", "limit"), ("limit=%C2%B2", "limit"),
+     ("offset=x", "offset"), ("offset=-100", "offset"), ("offset=1.5", "offset")],
+)  # fmt: skip
+def test_a_page_limit_or_offset_that_is_not_a_whole_number_is_a_400_naming_it(
+    client, parent_of_three, url, query, param
+):
+    """DRF read these as the first page, which a script would take for the answer."""
+    body = assert_refused(client.get(f"{url}?{query}"), 400)
+    assert body["message"].startswith(f"{param}:")
+
+
+def test_a_whole_page_offset_still_pages(client, parent_of_three):
+    first = client.get("/api/v1/students/?limit=1").json()
+    second = client.get("/api/v1/students/?limit=1&offset=1").json()
+    assert first["count"] == second["count"] >= 2
+    assert first["results"][0]["id"] != second["results"][0]["id"]

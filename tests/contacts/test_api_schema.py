@@ -102,14 +102,15 @@ def test_every_error_response_is_the_one_error_component(schema):
 
 def test_each_operation_documents_the_errors_it_gives(schema):
     """403 everywhere (the API never answers 401: session authentication comes first and has no
-    challenge); 404 wherever an object is loaded; 400 wherever a filter or a body is read; 415
-    and 409 where a body is written."""
+    challenge); 404 wherever an object is loaded; 400 wherever a filter, a page or a body is
+    read; 415 and 409 where a body is written."""
     for path, method, operation in operations(schema):
         documented = statuses(operation)
         expected = {403}
         if "{" in path or (method == "post" and path != "/api/v1/people/"):
             expected.add(404)  # POST loads the student, person or link it names
-        if path in FILTERS or "requestBody" in operation:
+        paged = method == "get" and path in PAGINATED
+        if path in FILTERS or "requestBody" in operation or paged:
             expected.add(400)
         if "requestBody" in operation:
             expected |= {409, 415} if (method, path) != ("patch", "/api/v1/people/{id}/") else {415}
@@ -129,3 +130,11 @@ def test_a_method_the_schema_does_not_list_is_a_405_in_the_api_shape(api_as, dat
             assert response.json()["code"] == "method_not_allowed"
             allowed = {m.strip().lower() for m in response["Allow"].split(",")}
             assert allowed - {"head", "options"} == set(item) & METHODS, (url, allowed)
+
+
+@pytest.mark.parametrize("path", PAGINATED)
+def test_each_list_says_a_bad_page_is_a_400(schema, path):
+    assert (
+        "`limit` or `offset` is not a whole number"
+        in (schema["paths"][path]["get"]["responses"]["400"]["description"])
+    )
