@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import QuerySet
 
 
@@ -92,5 +93,15 @@ def _cursor(connection):
     with connection.wrap_database_errors:
         raw = psycopg.Cursor(connection.connection)
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
+        return _LoggedCursor(raw, connection)
     return connection.make_cursor(raw)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's query-logging cursor, logging the SQL it was given. Django reads the text back
+    from psycopg's client-side query, which a server-binding cursor leaves empty once the
+    statement is prepared: `connection.queries` and `CaptureQueriesContext` then held None."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return super(CursorDebugWrapper, self).execute(sql, params)

@@ -59,3 +59,18 @@ def test_a_connection_the_server_dropped_is_opened_again_for_the_read(parent_of_
         other.execute("SELECT pg_terminate_backend(%s)", [backend])
     assert compiled.rows(person_id=parent_of_three.guardian.pk) == expected
     assert connection.connection.info.backend_pid != backend
+
+
+def test_logged_queries_keep_their_sql_once_the_server_has_prepared_them(parent_of_three):
+    """psycopg prepares a statement after a few runs and then keeps no text of it: the query log
+    (connection.queries, CaptureQueriesContext) held None from the sixth run on."""
+    from django.test.utils import CaptureQueriesContext
+
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(8):
+            compiled.rows(person_id=parent_of_three.guardian.pk)
+    assert len(captured) == 8
+    for query in captured.captured_queries:
+        assert query["sql"].startswith("SELECT"), query
+        assert str(parent_of_three.guardian.pk) in query["sql"]
