@@ -51,9 +51,11 @@ class Pagination(LimitOffsetPagination):
 
 def _check_whole(request, name: str, *, positive: bool) -> None:
     raw = request.query_params.get(name, "")
-    # str.isdigit() is also true for "²", which int() refuses; no int() here, which refuses
-    # strings of more than 4,300 digits.
-    if raw and not (raw.isascii() and raw.isdigit() and not (positive and not raw.strip("0"))):
+    if not raw:
+        return
+    # str.isdigit() is also true for "²", which is no number; int() is not used, as it refuses
+    # strings of more than 4,300 digits. A string of zeros is 0.
+    if not (raw.isascii() and raw.isdigit()) or (positive and not raw.strip("0")):
         least = 1 if positive else 0
         raise exceptions.ValidationError({name: [f"must be a whole number from {least}."]})
 

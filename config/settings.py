@@ -184,11 +184,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a "status"; name each enum after its owner in the schema.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.paged_lists_refuse_bad_pages",
     ],
+    # Several models have a "status"; name each enum after its owner in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ContactPointStatusEnum": "contacts.models.ContactPoint.Status",
         "MessageStatusEnum": "alerts.models.Message.Status",

@@ -61,8 +61,8 @@ def display_phone(e164: str) -> str:
     return _display_phone(e164, settings.PHONE_REGION)
 
 
-# A page shows a guardian's numbers once per child; parsing and formatting cost more than the
-# rest of rendering them.
+# The household page shows a guardian's numbers once per child, on every cold render: each
+# number is parsed and formatted once per process.
 @lru_cache(maxsize=4096)
 def _display_phone(e164: str, home_region: str) -> str:
     try:

@@ -45,8 +45,8 @@ def _around_id(name: str, script_prefix: str) -> tuple[str, str]:
 @register.simple_tag
 def id_url(name: str, pk: int) -> str:
     """`{% url name pk %}` for a URL whose one argument is an `<int:...>` id, reversed once per
-    process: the household page links every contact four times, and reversing each link was
-    about a fifth of rendering it."""
+    process: a cold household page links each contact three times, and reversing every link was
+    a large share of rendering it."""
     head, tail = _around_id(name, get_script_prefix())
     return f"{head}{int(pk)}{tail}"
 
