@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_STUDENTS ?= 2000
 DEMO_SEED ?= 1
-PYTEST_ARGS ?=
+# One test process per core (pytest-xdist); `make test PYTEST_ARGS=` runs them in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install demo serve test lint format clean
 
