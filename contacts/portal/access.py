@@ -2,10 +2,11 @@
 the PortalSession row (hashed key, expiry, revocation) decides whether it is still good.
 
 The key is kept out of Django's session so that the pages a guardian opens most read no session
-row at all: one indexed lookup of the PortalSession row per request. Django's session still holds
-the short sign-in state (the code challenge)."""
+row at all: one indexed lookup of the PortalSession row per request, which the household page
+joins into its own query. Django's session still holds the short sign-in state (the code
+challenge)."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.shortcuts import redirect
@@ -15,7 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from . import conf
 from .htmx import htmx_redirect, is_htmx
 from .models import PortalSession
-from .services import portal_session_get
+from .selectors import portal_session_get
 
 COOKIE_NAME = "portal_session"
 CHALLENGE_KEY = "portal_challenge"
@@ -55,14 +56,22 @@ def choice_pending(request, token: str) -> None:
     request.session[CHOICE_KEY] = token
 
 
-def guardian_required(view):
+def guardian_required(view=None, *, preload=None):
     """Sets request.guardian and request.portal_session, or sends the browser to sign in.
+
+    `preload(key)`, if given, reads the session together with what the view shows, in one
+    statement, and returns (the live session or None, what that session's guardian may see);
+    the view finds the latter in request.preloaded.
 
     A signed-in page holds a family's names and phone numbers: no browser or proxy may keep a
     copy (a shared computer's back button after signing out)."""
+    if view is None:
+        return partial(guardian_required, preload=preload)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if preload is not None:
+            request._portal_session, request.preloaded = preload(request.COOKIES.get(COOKIE_NAME))
         session = session_of(request)
         if session is None:
             if is_htmx(request):

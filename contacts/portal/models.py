@@ -81,7 +81,7 @@ class PortalSession(models.Model):
     """A signed-in guardian. The browser holds the key; the row holds its hash, so signing out
     everywhere is one update."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="portal_sessions")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

@@ -10,25 +10,36 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from contacts.lib.compiled import CompiledQuery
 from contacts.models import ContactPoint, Person, Student, StudentContact
 from contacts.selectors import students_visible_to
 from privacy.roles import can_edit_contacts
 
-from .models import MessagePreference, PreparednessPlan
+from .lib import keyed_hash
+from .models import MessagePreference, PortalSession, PreparednessPlan
 
 PROHIBITED = StudentContact.Pickup.PROHIBITED
+NOT_BARRED = tuple(status for status in StudentContact.Pickup if status != PROHIBITED)
+
+
+def _through_guardian_link(path: str = "") -> Q:
+    """The relation (at `path`, a StudentContact) that lets its person see the child in the
+    portal: a legal guardian's, not barred. Stated without a negation so that it applies to the
+    very link it sits beside in one filter() even across a multi-valued relation (a negated
+    condition there would become a subquery about any of the child's links)."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}legal_guardian": True, f"{prefix}pickup_status__in": NOT_BARRED})
 
 
 def _children_of(guardian_id: int) -> QuerySet:
     """The ids of the students this person is a legal guardian of (not barred from them)."""
-    return (
-        StudentContact.objects.filter(person_id=guardian_id, legal_guardian=True)
-        .exclude(pickup_status=PROHIBITED)
-        .values("student_id")
+    return StudentContact.objects.filter(_through_guardian_link(), person_id=guardian_id).values(
+        "student_id"
     )
 
 
@@ -68,12 +79,31 @@ class HouseholdChild:
     contacts: tuple[HouseholdContact, ...]
 
 
-def _household_links(guardian_id: int) -> QuerySet:
+_LINK_COLUMNS = (
+    "student_id",
+    "student__first_name",
+    "student__preferred_name",
+    "student__last_name",
+    "student__grade",
+    "student__school__name",
+    "id",
+    "person_id",
+    "person__first_name",
+    "person__last_name",
+    "relationship",
+    "legal_guardian",
+    "emergency_priority",
+    "pickup_status",
+    "phone__value",
+)
+
+
+def _in_call_order(links: QuerySet) -> QuerySet:
     """One row per contact of each child and phone of that contact (a contact without a phone
-    gives one row with None), children by name, contacts in call order."""
+    gives one row with None), children by name, contacts in call order; prohibited adults left
+    out."""
     return (
-        StudentContact.objects.filter(student__in=_children_of(guardian_id), student__active=True)
-        .exclude(pickup_status=PROHIBITED)
+        links.exclude(pickup_status=PROHIBITED)
         .annotate(
             phone=FilteredRelation(
                 "person__contact_points",
@@ -88,23 +118,40 @@ def _household_links(guardian_id: int) -> QuerySet:
             "id",
             "phone__id",
         )
-        .values_list(
-            "student_id",
-            "student__first_name",
-            "student__preferred_name",
-            "student__last_name",
-            "student__grade",
-            "student__school__name",
-            "id",
-            "person_id",
-            "person__first_name",
-            "person__last_name",
-            "relationship",
-            "legal_guardian",
-            "emergency_priority",
-            "pickup_status",
-            "phone__value",
-        )
+    )
+
+
+def _household_links(guardian_id: int) -> QuerySet:
+    return _in_call_order(
+        StudentContact.objects.filter(student__in=_children_of(guardian_id), student__active=True)
+    ).values_list(*_LINK_COLUMNS)
+
+
+# The signed-in guardian's portal session and person, as read on every signed-in page.
+_SESSION_FIELDS = [f.attname for f in PortalSession._meta.concrete_fields]
+_PERSON_FIELDS = [f.attname for f in Person._meta.concrete_fields]
+# Joined into the household page's rows, so repeated on each of them: only what deciding the
+# session and showing the page need. Timestamps especially: psycopg parses each one in Python.
+_SESSION_FIELDS_ON_PAGE = ["id", "person_id", "expires_at"]
+_PERSON_FIELDS_ON_PAGE = ["id", "first_name", "last_name", "preferred_language"]
+_SESSION = "student__contacts__person__portal_sessions"
+
+
+def _household_links_of_session(key_hash: str) -> QuerySet:
+    """The household rows of the guardian whose unrevoked session has this key, each followed by
+    the session's and the guardian's fields: the page and who is signed in, in one statement.
+
+    The child's guardian link, that guardian and the session are joined in one filter(), so they
+    are the same link and person on every row (a key is unique: one session, one guardian)."""
+    links = StudentContact.objects.filter(
+        _through_guardian_link("student__contacts"),
+        **{f"{_SESSION}__key_hash": key_hash, f"{_SESSION}__revoked_at__isnull": True},
+        student__active=True,
+    )
+    return _in_call_order(links).values_list(
+        *_LINK_COLUMNS,
+        *(f"{_SESSION}__{name}" for name in _SESSION_FIELDS_ON_PAGE),
+        *(f"student__contacts__person__{name}" for name in _PERSON_FIELDS_ON_PAGE),
     )
 
 
@@ -119,6 +166,54 @@ _HOUSEHOLD_IDS = CompiledQuery(
     guardian_id=_GUARDIAN,
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
+_SESSION_KEY = "compiled-query-marker:portal-session-key"  # stands in for a key's hash
+_UNREVOKED_SESSION = CompiledQuery(
+    lambda key_hash: PortalSession.objects.filter(
+        key_hash=key_hash, revoked_at__isnull=True
+    ).values_list(*_SESSION_FIELDS, *(f"person__{name}" for name in _PERSON_FIELDS)),
+    key_hash=_SESSION_KEY,
+)
+_HOUSEHOLD_OF_SESSION = CompiledQuery(_household_links_of_session, key_hash=_SESSION_KEY)
+
+
+def _live_session(
+    values: tuple, session_fields: list[str], person_fields: list[str]
+) -> PortalSession | None:
+    """The session, with its person, from a row's session and person fields (in that order);
+    None if it has expired. Fields not read are loaded on first use, as with only()."""
+    split = len(session_fields)
+    session = PortalSession.from_db(DEFAULT_DB_ALIAS, session_fields, values[:split])
+    if session.expires_at <= timezone.now():
+        return None
+    session.person = Person.from_db(DEFAULT_DB_ALIAS, person_fields, values[split:])
+    return session
+
+
+def portal_session_get(key: str | None) -> PortalSession | None:
+    """The live session for a key, with its person; None when unknown, expired or revoked."""
+    if not key:
+        return None
+    rows = _UNREVOKED_SESSION.rows(key_hash=keyed_hash("session", key))
+    return _live_session(rows[0], _SESSION_FIELDS, _PERSON_FIELDS) if rows else None
+
+
+def household_with_session(key: str | None) -> tuple[PortalSession | None, tuple]:
+    """(the live session for a key, with its person; what its guardian's household page shows),
+    read together in one statement: the page guardians open most pays one round trip, not two.
+    (None, ()) when the key is unknown, expired or revoked, as portal_session_get() says."""
+    if not key:
+        return None, ()
+    rows = _HOUSEHOLD_OF_SESSION.rows(key_hash=keyed_hash("session", key))
+    if not rows:
+        # No live session with this key, or a guardian with no active child: only the plain
+        # lookup can tell the two apart.
+        return portal_session_get(key), ()
+    session = _live_session(
+        rows[0][len(_LINK_COLUMNS) :], _SESSION_FIELDS_ON_PAGE, _PERSON_FIELDS_ON_PAGE
+    )
+    if session is None:
+        return None, ()
+    return session, _household_from(rows)
 
 
 def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
@@ -126,7 +221,11 @@ def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
     (siblings in every school) with their contacts in call order and those adults' phones.
 
     Plain frozen values, so the page can be cached under a digest of exactly what it shows."""
-    rows = _HOUSEHOLD_LINKS.rows(guardian_id=guardian.pk)
+    return _household_from(_HOUSEHOLD_LINKS.rows(guardian_id=guardian.pk))
+
+
+def _household_from(rows: list[tuple]) -> tuple[HouseholdChild, ...]:
+    """The children from the household rows (`_LINK_COLUMNS` first, in that order)."""
 
     def contact(link_rows: list[tuple]) -> HouseholdContact:
         link_id, person_id, first, last, relationship, legal, priority, pickup = link_rows[0][6:14]

@@ -178,10 +178,9 @@ def language(request):
     return response
 
 
-@guardian_required
+@guardian_required(preload=selectors.household_with_session)
 def household(request):
-    children = selectors.household_of(request.guardian)
-    context = {"children": children, "guardian_id": request.guardian.pk}
+    context = {"children": request.preloaded, "guardian_id": request.guardian.pk}
     return render_cached(request, "portal/household.html", context)
 
 

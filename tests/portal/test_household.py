@@ -55,17 +55,66 @@ def test_household_shows_every_child_across_schools_in_priority_order(
 def test_household_page_queries_do_not_grow_with_children_or_contacts(
     maria_client, parent_of_three, django_assert_num_queries
 ):
-    # The portal session (with the guardian), and the children with their contacts and phones.
-    with django_assert_num_queries(2):
+    # One statement: the portal session and its guardian, joined to the children with their
+    # contacts and phones.
+    with django_assert_num_queries(1):
         assert maria_client.get(HOUSEHOLD).status_code == 200
     for child in parent_of_three.children:
         for n in range(3):
             extra = PersonFactory(first_name=f"Extra{n}", last_name="Adult")
             PhoneFactory(person=extra)
             StudentContactFactory(student=child, person=extra, legal_guardian=False)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         page = maria_client.get(HOUSEHOLD).content.decode()
     assert page.count("<strong>Extra0 Adult</strong>") == 3
+
+
+def test_household_rows_are_not_repeated_when_others_are_signed_in_too(
+    parent_of_three, as_guardian
+):
+    # Maria on two devices and Jose, the children's other guardian, on his own: the session
+    # joined into the page's query must be this browser's, one row of it.
+    maria = as_guardian(parent_of_three.guardian)
+    as_guardian(parent_of_three.guardian)
+    jose = as_guardian(parent_of_three.other_guardian)
+    for browser, signed_in in (
+        (maria, parent_of_three.guardian),
+        (jose, parent_of_three.other_guardian),
+    ):
+        response = browser.get(HOUSEHOLD)
+        page = response.content.decode()
+        assert response.wsgi_request.guardian == signed_in
+        # The page reads only some of the guardian's fields; the rest load when first used.
+        assert response.wsgi_request.guardian.updated_at == signed_in.updated_at
+        assert page.count("<strong>Maria Lopez</strong>") == 3
+        assert page.count("<strong>Jose Lopez</strong>") == 3
+        assert page.count("<section") == 3
+
+
+def test_a_guardian_with_no_active_child_is_still_signed_in(
+    maria_client, parent_of_three, django_assert_num_queries
+):
+    for child in parent_of_three.children:
+        child.active = False
+        child.save()
+    # The page's query finds no rows, so the plain session lookup tells a live session apart
+    # from a dead one.
+    with django_assert_num_queries(2):
+        response = maria_client.get(HOUSEHOLD)
+    assert response.status_code == 200
+    assert response.wsgi_request.guardian == parent_of_three.guardian
+    assert "We could not find any children linked to you" in response.content.decode()
+
+
+def test_a_guardian_barred_from_a_child_does_not_see_that_child(maria_client, parent_of_three):
+    ana_link = parent_of_three.links[0]
+    assert ana_link.student == parent_of_three.children[0]
+    StudentContact.objects.filter(pk=ana_link.pk).update(
+        pickup_status="prohibited", emergency_priority=None
+    )
+    page = maria_client.get(HOUSEHOLD).content.decode()
+    assert "Ana Lopez" not in page
+    assert "Luis Lopez" in page and "Sofia Lopez" in page
 
 
 def test_confirm_all_queries_do_not_grow_with_contacts(
@@ -92,7 +141,10 @@ def test_a_prohibited_adult_is_never_shown(maria_client, parent_of_three):
         legal_guardian=False,
         pickup_status="prohibited",
     )
-    assert "Victor" not in maria_client.get(HOUSEHOLD).content.decode()
+    page = maria_client.get(HOUSEHOLD).content.decode()
+    assert "Victor" not in page
+    # Barring one adult from Ana hides that adult, not Ana.
+    assert page.count("<strong>Maria Lopez</strong>") == 3
 
 
 def test_another_familys_children_are_not_shown(maria_client, parent_of_three, lincoln):

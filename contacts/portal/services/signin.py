@@ -11,12 +11,11 @@ the right code, the one who typed it chooses which of those guardians they are (
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from alerts.services import message_queue
-from contacts.lib.compiled import CompiledQuery
 from contacts.lib.phones import normalize_email, normalize_phone
 from contacts.models import ContactPoint, Person, StudentContact
 from privacy.errors import DomainError
@@ -279,32 +278,6 @@ def portal_session_start(*, person: Person, via: str) -> tuple[PortalSession, st
         actor=portal_actor(person), action="portal.session.started", obj=session, after={"via": via}
     )
     return session, key
-
-
-_SESSION_FIELDS = [f.attname for f in PortalSession._meta.concrete_fields]
-_PERSON_FIELDS = [f.attname for f in Person._meta.concrete_fields]
-# Run on every signed-in page: compiled once per process (contacts/lib/compiled.py).
-_UNREVOKED_SESSION = CompiledQuery(
-    lambda key_hash: PortalSession.objects.filter(
-        key_hash=key_hash, revoked_at__isnull=True
-    ).values_list(*_SESSION_FIELDS, *(f"person__{name}" for name in _PERSON_FIELDS)),
-    key_hash="compiled-query-marker:portal-session-key",
-)
-
-
-def portal_session_get(key: str | None) -> PortalSession | None:
-    """The live session for a key, with its person; None when unknown, expired or revoked."""
-    if not key:
-        return None
-    rows = _UNREVOKED_SESSION.rows(key_hash=keyed_hash("session", key))
-    if not rows:
-        return None
-    split = len(_SESSION_FIELDS)
-    session = PortalSession.from_db(DEFAULT_DB_ALIAS, _SESSION_FIELDS, rows[0][:split])
-    if session.expires_at <= timezone.now():
-        return None
-    session.person = Person.from_db(DEFAULT_DB_ALIAS, _PERSON_FIELDS, rows[0][split:])
-    return session
 
 
 @transaction.atomic
