@@ -8,10 +8,11 @@ writes that no staff user makes ("portal:person:12", "import:oneroster", "system
 
 from collections.abc import Iterable
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from privacy.errors import Conflict, DomainError, NotCollected
@@ -464,6 +465,24 @@ def student_contacts_reorder(*, actor, student: Student, person_ids: list[int]) 
     )
 
 
+STUDENT_CONFIRMED = "contacts.student.confirmed"
+
+
+def links_to_confirm(
+    students: Iterable[Student] | Iterable[int] | QuerySet[Student],
+) -> QuerySet[StudentContact]:
+    """The relations a confirmation of these students marks verified: all their contacts but a
+    prohibited adult's. `students` may be a queryset, which then stays a subquery."""
+    return StudentContact.objects.filter(student__in=students).exclude(
+        pickup_status=StudentContact.Pickup.PROHIBITED
+    )
+
+
+def confirmed_audit_after(now: datetime) -> dict[str, str]:
+    """What a confirmation's audit entry records as the state after it."""
+    return {"verified_at": now.isoformat()}
+
+
 # No savepoint when called inside another transaction: nothing here is retried on its own, and an
 # error rolls the caller back as a whole.
 @transaction.atomic(savepoint=False)
@@ -472,15 +491,11 @@ def students_confirm(*, actor, students: Iterable[Student]) -> int:
     Returns how many relations were marked verified."""
     now = timezone.now()
     ids = [s.pk for s in students]
-    count = (
-        StudentContact.objects.filter(student_id__in=ids)
-        .exclude(pickup_status=StudentContact.Pickup.PROHIBITED)
-        .update(verified_at=now)
-    )
-    after = {"verified_at": now.isoformat()}
+    count = links_to_confirm(ids).update(verified_at=now)
+    after = confirmed_audit_after(now)
     audit_bulk(
         actor=actor,
-        action="contacts.student.confirmed",
+        action=STUDENT_CONFIRMED,
         label=Student._meta.label_lower,
         rows=[(str(student_id), None, after) for student_id in ids],
     )

@@ -1,4 +1,4 @@
-"""Read queries compiled once per process and run again with new parameters.
+"""Queries and statements compiled once per process and run again with new parameters.
 
 Django builds and compiles a queryset's SQL every time it is evaluated. For the few queries behind
 the portal's busiest page that costs more CPU than PostgreSQL spends planning and running them
@@ -18,14 +18,22 @@ the server dropped makes the read fail, and outside a transaction it is reopened
 
 Use it only for `values_list()` querysets whose parameters are plain ints or strings, passed to
 the builder as keyword arguments; the markers must be values no real parameter will equal.
+
+A `CompiledStatement` does the same for a statement that writes (and returns rows): SQL the
+builder assembles, typically around a queryset's UPDATE from `update_sql`. It runs once: a write
+is never sent again on a dropped connection, as the server may have committed it before the
+connection broke.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
 
 
 class CompiledQuery:
@@ -37,26 +45,18 @@ class CompiledQuery:
     def _compile(self, using: str) -> tuple:
         compiler = self._build(**self._markers).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        by_value = {value: name for name, value in self._markers.items()}
-        slots = tuple(by_value.get(param) for param in params)
-        missing = set(self._markers) - set(slots)
-        if missing:
-            raise ImproperlyConfigured(f"parameters not found in the compiled query: {missing}")
+        slots = _slots(params, self._markers)
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         return compiler, converters, sql, tuple(params), slots
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> list[tuple]:
         """The queryset's rows for these parameter values."""
-        if set(values) != set(self._markers):
-            raise TypeError(f"expected parameters {sorted(self._markers)}, got {sorted(values)}")
+        _check_names(values, self._markers)
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
         compiler, converters, sql, params, slots = compiled
-        args = [
-            param if slot is None else values[slot]
-            for param, slot in zip(params, slots, strict=True)
-        ]
+        args = _arguments(params, slots, values)
         connection = connections[using]
         try:
             fetched = _fetch(connection, sql, args)
@@ -76,6 +76,70 @@ class CompiledQuery:
         if converters:
             fetched = compiler.apply_converters(fetched, converters)
         return [tuple(row) for row in fetched]
+
+
+class CompiledStatement:
+    """A statement that writes and returns rows, assembled once per process and database by
+    `build(connection, **markers)` -> (sql, params) and afterwards only executed, with the values
+    given to `run` in the markers' places. The values are sent as given: pass what the database
+    driver takes (a model field's `get_db_prep_save` makes one)."""
+
+    def __init__(self, build: Callable[..., tuple[str, Sequence]], **markers: Any):
+        self._build = build
+        self._markers = markers
+        self._compiled: dict[str, tuple] = {}
+
+    def run(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
+        """Execute the statement with these parameter values and return its rows. Outside a
+        transaction the statement commits on its own (one statement is atomic); inside one, a
+        failure marks that transaction for rollback, as the ORM's writes do."""
+        _check_names(values, self._markers)
+        connection = connections[using]
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            sql, params = self._build(connection, **self._markers)
+            compiled = self._compiled[using] = (sql, tuple(params), _slots(params, self._markers))
+        sql, params, slots = compiled
+        with transaction.mark_for_rollback_on_error(using):
+            rows = _fetch(connection, sql, _arguments(params, slots, values))
+        # As after a read: the connection has just answered, a health check would only cost
+        # another round trip.
+        connection.health_check_done = True
+        return rows
+
+
+def update_sql(
+    queryset: QuerySet, connection: BaseDatabaseWrapper, **values: Any
+) -> tuple[str, tuple]:
+    """The SQL and parameters of `queryset.update(**values)`, compiled by Django but not run
+    (as QuerySet.update builds it, less its inlining of annotations the queryset is ordered by)."""
+    if queryset.query.is_sliced:
+        raise TypeError("Cannot update a query once a slice has been taken.")
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.clear_select_clause()
+    return query.get_compiler(connection=connection).as_sql()
+
+
+def _check_names(values: dict, markers: dict) -> None:
+    if set(values) != set(markers):
+        raise TypeError(f"expected parameters {sorted(markers)}, got {sorted(values)}")
+
+
+def _slots(params: Sequence, markers: dict) -> tuple[str | None, ...]:
+    """For each compiled parameter, the name of the marker it is, or None for a constant."""
+    by_value = {value: name for name, value in markers.items()}
+    slots = tuple(by_value.get(param) for param in params)
+    missing = set(markers) - set(slots)
+    if missing:
+        raise ImproperlyConfigured(f"parameters not found in the compiled query: {missing}")
+    return slots
+
+
+def _arguments(params: Sequence, slots: Sequence, values: dict) -> list:
+    return [
+        param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)
+    ]
 
 
 def _fetch(connection, sql: str, args: list) -> list[tuple]:

@@ -1,13 +1,16 @@
-"""CompiledQuery: a values_list() queryset compiled once, run again with new parameters."""
+"""CompiledQuery: a values_list() queryset compiled once, run again with new parameters.
+CompiledStatement: the same for a statement that writes."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from contacts.lib.compiled import CompiledQuery
+from contacts.lib.compiled import CompiledQuery, CompiledStatement, update_sql
 from contacts.models import StudentContact
 
 MARKER = -918_273_645
+PRIORITY = -564_738_291
 
 
 def _links_of(person_id):
@@ -64,8 +67,6 @@ def test_a_connection_the_server_dropped_is_opened_again_for_the_read(parent_of_
 def test_logged_queries_keep_their_sql_once_the_server_has_prepared_them(parent_of_three):
     """psycopg prepares a statement after a few runs and then keeps no text of it: the query log
     (connection.queries, CaptureQueriesContext) held None from the sixth run on."""
-    from django.test.utils import CaptureQueriesContext
-
     compiled = CompiledQuery(_links_of, person_id=MARKER)
     with CaptureQueriesContext(connection) as captured:
         for _ in range(8):
@@ -74,3 +75,47 @@ def test_logged_queries_keep_their_sql_once_the_server_has_prepared_them(parent_
     for query in captured.captured_queries:
         assert query["sql"].startswith("SELECT"), query
         assert str(parent_of_three.guardian.pk) in query["sql"]
+
+
+def _reprioritise(connection, *, person_id, priority):
+    """Give all of one adult's links this call-order place; the ids of the links changed."""
+    links = StudentContact.objects.filter(person_id=person_id)
+    sql, params = update_sql(links, connection, emergency_priority=priority)
+    return f"{sql} RETURNING {connection.ops.quote_name('id')}", params
+
+
+def test_a_compiled_write_runs_with_each_calls_values_and_returns_its_rows(parent_of_three):
+    jose = parent_of_three.other_guardian
+    jose_links = sorted(link.pk for link in parent_of_three.links if link.person_id == jose.pk)
+    statement = CompiledStatement(_reprioritise, person_id=MARKER, priority=PRIORITY)
+    with CaptureQueriesContext(connection) as captured:
+        for priority in range(3, 11):
+            rows = statement.run(person_id=jose.pk, priority=priority)
+            assert sorted(pk for (pk,) in rows) == jose_links
+    assert set(
+        StudentContact.objects.filter(person=jose).values_list("emergency_priority", flat=True)
+    ) == {10}
+    assert set(
+        StudentContact.objects.filter(person=parent_of_three.guardian).values_list(
+            "emergency_priority", flat=True
+        )
+    ) == {1}
+    # One statement a run, logged with its SQL and values even once the server has prepared it.
+    assert len(captured) == 8
+    for query in captured.captured_queries:
+        assert query["sql"].startswith("UPDATE"), query
+        assert str(jose.pk) in query["sql"]
+
+
+def test_a_failed_write_marks_the_surrounding_transaction_for_rollback(parent_of_three):
+    statement = CompiledStatement(_reprioritise, person_id=MARKER, priority=PRIORITY)
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            # Maria already holds place 1 for each child.
+            statement.run(person_id=parent_of_three.other_guardian.pk, priority=1)
+        assert transaction.get_rollback()
+    assert set(
+        StudentContact.objects.filter(person=parent_of_three.other_guardian).values_list(
+            "emergency_priority", flat=True
+        )
+    ) == {2}

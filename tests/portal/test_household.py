@@ -120,8 +120,8 @@ def test_a_guardian_barred_from_a_child_does_not_see_that_child(maria_client, pa
 def test_confirm_all_queries_do_not_grow_with_contacts(
     maria_client, parent_of_three, django_assert_max_num_queries
 ):
-    # The portal session, the children's ids, one update, the children's audit entries in one
-    # insert and one for the household, inside the transaction's savepoints: nothing per contact.
+    # The portal session, then one statement on PostgreSQL; elsewhere the children's ids, one
+    # update and the children's audit entries in one insert: nothing per contact.
     with django_assert_max_num_queries(12) as before:
         assert maria_client.post(reverse("portal:confirm")).status_code == 302
     for child in parent_of_three.children:

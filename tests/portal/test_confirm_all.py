@@ -1,0 +1,176 @@
+""" "Everything is correct": which contacts it marks verified, the audit entry it writes per child,
+and on PostgreSQL that it is one statement with the same outcome as the ORM path."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+
+from contacts.models import Person, Student, StudentContact
+from contacts.portal.selectors import household_student_ids
+from contacts.portal.services import household_confirm
+from contacts.portal.services.signin import portal_actor
+from contacts.services import STUDENT_CONFIRMED, students_confirm
+from privacy.models import AuditEntry
+from tests.factories import PersonFactory, StudentContactFactory, StudentFactory
+
+CONFIRM = reverse("portal:confirm")
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="confirm-all is one statement on PostgreSQL only; other databases take the ORM path",
+)
+
+
+@dataclass
+class Around:
+    """The links Maria's confirm-all must mark verified, and the children it must audit."""
+
+    guardian: Person
+    confirmed_links: set[int]
+    children: list[Student]
+
+
+@pytest.fixture
+def around_maria(parent_of_three, lincoln):
+    """Maria's three children, and everything next to them that confirm-all must leave alone: a
+    prohibited adult of Ana's, Maria's inactive child, a child she is linked to but not the
+    guardian of, a child she is barred from, Jose's child with someone else, another family."""
+    maria, jose = parent_of_three.guardian, parent_of_three.other_guardian
+    ana, luis = parent_of_three.children[:2]
+    grandma = StudentContactFactory(
+        student=luis, person=PersonFactory(), relationship="grandparent", legal_guardian=False
+    )
+    StudentContactFactory(
+        student=ana, person=PersonFactory(), legal_guardian=False, pickup_status="prohibited"
+    )
+    moved_away = StudentFactory(school=lincoln, active=False)
+    StudentContactFactory(student=moved_away, person=maria)
+    niece = StudentFactory(school=lincoln)
+    StudentContactFactory(student=niece, person=maria, relationship="other", legal_guardian=False)
+    StudentContactFactory(student=niece, person=PersonFactory())
+    barred = StudentFactory(school=lincoln)
+    StudentContactFactory(student=barred, person=maria, pickup_status="prohibited")
+    StudentContactFactory(student=barred, person=PersonFactory())
+    half_brother = StudentFactory(school=lincoln)
+    StudentContactFactory(student=half_brother, person=jose, relationship="father")
+    StudentContactFactory(student=half_brother, person=PersonFactory())
+    stranger = StudentFactory(school=lincoln)
+    StudentContactFactory(student=stranger, person=PersonFactory())
+    return Around(
+        guardian=maria,
+        confirmed_links={link.pk for link in parent_of_three.links} | {grandma.pk},
+        children=parent_of_three.children,
+    )
+
+
+def _verified_links() -> dict[int, object]:
+    return dict(
+        StudentContact.objects.filter(verified_at__isnull=False).values_list("pk", "verified_at")
+    )
+
+
+def _audit_entries() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=STUDENT_CONFIRMED).order_by("object_id"))
+
+
+def test_confirm_all_verifies_the_active_childrens_contacts_and_nothing_else(around_maria):
+    assert household_confirm(guardian=around_maria.guardian) == len(around_maria.confirmed_links)
+    verified = _verified_links()
+    assert set(verified) == around_maria.confirmed_links
+    assert len(set(verified.values())) == 1
+
+
+def test_confirm_all_writes_one_audit_entry_per_child_saying_who_and_when(
+    maria_client, around_maria
+):
+    assert maria_client.post(CONFIRM).status_code == 302
+    [verified_at] = set(_verified_links().values())
+    entries = _audit_entries()
+    assert [entry.object_id for entry in entries] == sorted(
+        str(child.pk) for child in around_maria.children
+    )
+    for entry in entries:
+        assert entry.actor is None
+        assert entry.actor_label == f"portal:person:{around_maria.guardian.pk}"
+        assert entry.object_type == "contacts.student"
+        assert entry.before is None
+        assert entry.after == {"verified_at": verified_at.isoformat()}
+        assert timedelta(0) <= entry.at - verified_at < timedelta(seconds=5)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_confirm_all_is_one_statement_after_the_session_lookup(
+    maria_client, django_assert_num_queries
+):
+    # Outside a test transaction, so a BEGIN or COMMIT would be counted too.
+    for _ in range(7):  # past psycopg's prepare threshold: prepared, still logged
+        with django_assert_num_queries(2) as captured:
+            assert maria_client.post(CONFIRM).status_code == 302
+        assert captured.captured_queries[1]["sql"].startswith("WITH updated AS (UPDATE")
+    assert len(_audit_entries()) == 7 * 3
+    if connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [statement for (statement,) in cursor.fetchall()]
+        assert [s for s in prepared if s.startswith("WITH updated AS (UPDATE")], prepared
+
+
+@postgresql_only
+def test_one_statement_changes_exactly_what_the_orm_path_changes(around_maria):
+    guardian = around_maria.guardian
+
+    def outcome(confirm) -> tuple:
+        with transaction.atomic():
+            count = confirm()
+            verified, entries = _verified_links(), _audit_entries()
+            transaction.set_rollback(True)
+        [now] = set(verified.values())
+        audit = [
+            (e.actor_id, e.actor_label, e.object_type, e.object_id, e.before, e.after)
+            for e in entries
+        ]
+        assert all(timedelta(0) <= e.at - now < timedelta(seconds=5) for e in entries)
+        # Each path takes its own `now`: compare what each recorded against its own.
+        return count, set(verified), audit, now.isoformat()
+
+    def the_orm_path():
+        students = [Student(pk=pk) for pk in household_student_ids(guardian)]
+        return students_confirm(actor=portal_actor(guardian), students=students)
+
+    count, verified, audit, now = outcome(lambda: household_confirm(guardian=guardian))
+    orm_count, orm_verified, orm_audit, orm_now = outcome(the_orm_path)
+    assert (count, verified) == (orm_count, orm_verified)
+    assert verified == around_maria.confirmed_links
+    assert len(audit) == len(around_maria.children)
+    assert [row[:5] for row in audit] == [row[:5] for row in orm_audit]
+    assert [row[5] for row in audit] == [{"verified_at": now}] * len(around_maria.children)
+    assert [row[5] for row in orm_audit] == [{"verified_at": orm_now}] * len(around_maria.children)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_audit_entry_the_database_refuses_leaves_no_contact_verified(around_maria):
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    action = connection.ops.quote_name(AuditEntry._meta.get_field("action").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT tests_refuse_confirmations "
+            f"CHECK ({action} <> %s) NOT VALID",
+            [STUDENT_CONFIRMED],
+        )
+    try:
+        assert not connection.in_atomic_block  # the statement commits, or fails, on its own
+        with pytest.raises(IntegrityError):
+            household_confirm(guardian=around_maria.guardian)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT tests_refuse_confirmations")
+    assert _verified_links() == {}
+    assert _audit_entries() == []
+    # The same call goes through once the database accepts the entries.
+    household_confirm(guardian=around_maria.guardian)
+    assert set(_verified_links()) == around_maria.confirmed_links
