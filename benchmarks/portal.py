@@ -18,6 +18,7 @@ machine as gunicorn and PostgreSQL, so all three share its CPUs.
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -162,12 +163,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _interpolate(arg: str) -> str:
+    """`${NAME:-default}` and `${NAME}` from the environment, as docker compose reads them."""
+    return re.sub(
+        r"\$\{(\w+)(?::-([^}]*))?\}",
+        lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""),
+        arg,
+    )
+
+
 def gunicorn_command(port: int) -> list[str]:
     """docker-compose.yml's `web` command, bound to 127.0.0.1:port instead of 0.0.0.0:8000."""
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    cmd = list(compose["services"]["web"]["command"])
+    cmd = [_interpolate(arg) for arg in compose["services"]["web"]["command"]]
     if cmd[0] != "gunicorn" or "--bind" not in cmd:
         raise SystemExit(f"unexpected web command in docker-compose.yml: {cmd}")
     cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
