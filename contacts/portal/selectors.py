@@ -12,8 +12,8 @@ from operator import itemgetter
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models.functions import Now
 from django.http import Http404
-from django.utils import timezone
 
 from contacts.lib.compiled import CompiledQuery
 from contacts.models import ContactPoint, Person, Student, StudentContact
@@ -127,31 +127,36 @@ def _household_links(guardian_id: int) -> QuerySet:
     ).values_list(*_LINK_COLUMNS)
 
 
-# The signed-in guardian's portal session and person, as read on every signed-in page.
-_SESSION_FIELDS = [f.attname for f in PortalSession._meta.concrete_fields]
-_PERSON_FIELDS = [f.attname for f in Person._meta.concrete_fields]
-# Joined into the household page's rows, so repeated on each of them: only what deciding the
-# session and showing the page need. Timestamps especially: psycopg parses each one in Python.
-_SESSION_FIELDS_ON_PAGE = ["id", "person_id", "expires_at"]
-_PERSON_FIELDS_ON_PAGE = ["id", "first_name", "last_name", "preferred_language"]
+# What every signed-in page reads of its portal session and guardian; other fields load when
+# first used. No timestamps: psycopg parses each one in Python, and the household page's rows
+# repeat these on every row. Whether the session has expired is the database's to say.
+_SESSION_FIELDS = ["id", "person_id"]
+_PERSON_FIELDS = ["id", "first_name", "last_name", "preferred_language"]
 _SESSION = "student__contacts__person__portal_sessions"
 
 
+def _live(path: str = "") -> Q:
+    """A portal session (at `path`) that is neither revoked nor expired."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}revoked_at__isnull": True, f"{prefix}expires_at__gt": Now()})
+
+
 def _household_links_of_session(key_hash: str) -> QuerySet:
-    """The household rows of the guardian whose unrevoked session has this key, each followed by
-    the session's and the guardian's fields: the page and who is signed in, in one statement.
+    """The household rows of the guardian whose live session has this key, each followed by the
+    session's and the guardian's fields: the page and who is signed in, in one statement.
 
     The child's guardian link, that guardian and the session are joined in one filter(), so they
     are the same link and person on every row (a key is unique: one session, one guardian)."""
     links = StudentContact.objects.filter(
         _through_guardian_link("student__contacts"),
-        **{f"{_SESSION}__key_hash": key_hash, f"{_SESSION}__revoked_at__isnull": True},
+        _live(_SESSION),
+        **{f"{_SESSION}__key_hash": key_hash},
         student__active=True,
     )
     return _in_call_order(links).values_list(
         *_LINK_COLUMNS,
-        *(f"{_SESSION}__{name}" for name in _SESSION_FIELDS_ON_PAGE),
-        *(f"student__contacts__person__{name}" for name in _PERSON_FIELDS_ON_PAGE),
+        *(f"{_SESSION}__{name}" for name in _SESSION_FIELDS),
+        *(f"student__contacts__person__{name}" for name in _PERSON_FIELDS),
     )
 
 
@@ -167,34 +172,31 @@ _HOUSEHOLD_IDS = CompiledQuery(
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
 _SESSION_KEY = "compiled-query-marker:portal-session-key"  # stands in for a key's hash
-_UNREVOKED_SESSION = CompiledQuery(
-    lambda key_hash: PortalSession.objects.filter(
-        key_hash=key_hash, revoked_at__isnull=True
-    ).values_list(*_SESSION_FIELDS, *(f"person__{name}" for name in _PERSON_FIELDS)),
+_LIVE_SESSION = CompiledQuery(
+    lambda key_hash: PortalSession.objects.filter(_live(), key_hash=key_hash).values_list(
+        *_SESSION_FIELDS, *(f"person__{name}" for name in _PERSON_FIELDS)
+    ),
     key_hash=_SESSION_KEY,
 )
 _HOUSEHOLD_OF_SESSION = CompiledQuery(_household_links_of_session, key_hash=_SESSION_KEY)
 
 
-def _live_session(
-    values: tuple, session_fields: list[str], person_fields: list[str]
-) -> PortalSession | None:
-    """The session, with its person, from a row's session and person fields (in that order);
-    None if it has expired. Fields not read are loaded on first use, as with only()."""
-    split = len(session_fields)
-    session = PortalSession.from_db(DEFAULT_DB_ALIAS, session_fields, values[:split])
-    if session.expires_at <= timezone.now():
-        return None
-    session.person = Person.from_db(DEFAULT_DB_ALIAS, person_fields, values[split:])
+def _session_from(values: tuple) -> PortalSession:
+    """The session, with its person, from a row's session and person fields (in that order).
+    The fields not read load on first use, as with only()."""
+    split = len(_SESSION_FIELDS)
+    session = PortalSession.from_db(DEFAULT_DB_ALIAS, _SESSION_FIELDS, values[:split])
+    session.person = Person.from_db(DEFAULT_DB_ALIAS, _PERSON_FIELDS, values[split:])
     return session
 
 
 def portal_session_get(key: str | None) -> PortalSession | None:
-    """The live session for a key, with its person; None when unknown, expired or revoked."""
+    """The live session for a key, with its person; None when unknown, expired (by the
+    database's clock) or revoked."""
     if not key:
         return None
-    rows = _UNREVOKED_SESSION.rows(key_hash=keyed_hash("session", key))
-    return _live_session(rows[0], _SESSION_FIELDS, _PERSON_FIELDS) if rows else None
+    rows = _LIVE_SESSION.rows(key_hash=keyed_hash("session", key))
+    return _session_from(rows[0]) if rows else None
 
 
 def household_with_session(key: str | None) -> tuple[PortalSession | None, tuple]:
@@ -208,12 +210,7 @@ def household_with_session(key: str | None) -> tuple[PortalSession | None, tuple
         # No live session with this key, or a guardian with no active child: only the plain
         # lookup can tell the two apart.
         return portal_session_get(key), ()
-    session = _live_session(
-        rows[0][len(_LINK_COLUMNS) :], _SESSION_FIELDS_ON_PAGE, _PERSON_FIELDS_ON_PAGE
-    )
-    if session is None:
-        return None, ()
-    return session, _household_from(rows)
+    return _session_from(rows[0][len(_LINK_COLUMNS) :]), _household_from(rows)
 
 
 def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:
