@@ -43,6 +43,13 @@ def _children_of(guardian_id: int) -> QuerySet:
     )
 
 
+def _active_children_of(guardian_id: int) -> QuerySet[Student]:
+    """The guardian's active children (siblings in every school), by name."""
+    return Student.objects.filter(active=True, pk__in=_children_of(guardian_id)).order_by(
+        "last_name", "first_name", "id"
+    )
+
+
 def household_students(guardian: Person) -> QuerySet[Student]:
     """The guardian's children, each with `contacts` prefetched (prohibited adults left out)."""
     visible_links = (
@@ -51,10 +58,9 @@ def household_students(guardian: Person) -> QuerySet[Student]:
         .prefetch_related("person__contact_points")
     )
     return (
-        Student.objects.filter(active=True, pk__in=_children_of(guardian.pk))
+        _active_children_of(guardian.pk)
         .select_related("school")
         .prefetch_related(Prefetch("contacts", queryset=visible_links))
-        .order_by("last_name", "first_name", "id")
     )
 
 
@@ -163,12 +169,7 @@ def _household_links_of_session(key_hash: str) -> QuerySet:
 # The busiest pages' queries, compiled once per process (contacts/lib/compiled.py).
 _GUARDIAN = -7_340_917_263  # stands in for the guardian's id while compiling
 _HOUSEHOLD_IDS = CompiledQuery(
-    lambda guardian_id: (
-        Student.objects.filter(active=True, pk__in=_children_of(guardian_id))
-        .order_by("last_name", "first_name", "id")
-        .values_list("pk")
-    ),
-    guardian_id=_GUARDIAN,
+    lambda guardian_id: _active_children_of(guardian_id).values_list("pk"), guardian_id=_GUARDIAN
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
 _SESSION_KEY = "compiled-query-marker:portal-session-key"  # stands in for a key's hash
