@@ -43,8 +43,8 @@ def _children_of(guardian_id: int) -> QuerySet:
     )
 
 
-def _active_children_of(guardian_id: int) -> QuerySet[Student]:
-    """The guardian's active children (siblings in every school), by name."""
+def active_children_of(guardian_id: int) -> QuerySet[Student]:
+    """The guardian's active children (siblings in every school), by name, without prefetching."""
     return Student.objects.filter(active=True, pk__in=_children_of(guardian_id)).order_by(
         "last_name", "first_name", "id"
     )
@@ -58,7 +58,7 @@ def household_students(guardian: Person) -> QuerySet[Student]:
         .prefetch_related("person__contact_points")
     )
     return (
-        _active_children_of(guardian.pk)
+        active_children_of(guardian.pk)
         .select_related("school")
         .prefetch_related(Prefetch("contacts", queryset=visible_links))
     )
@@ -169,7 +169,7 @@ def _household_links_of_session(key_hash: str) -> QuerySet:
 # The busiest pages' queries, compiled once per process (contacts/lib/compiled.py).
 _GUARDIAN = -7_340_917_263  # stands in for the guardian's id while compiling
 _HOUSEHOLD_IDS = CompiledQuery(
-    lambda guardian_id: _active_children_of(guardian_id).values_list("pk"), guardian_id=_GUARDIAN
+    lambda guardian_id: active_children_of(guardian_id).values_list("pk"), guardian_id=_GUARDIAN
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
 _SESSION_KEY = "compiled-query-marker:portal-session-key"  # stands in for a key's hash

@@ -26,7 +26,7 @@ from privacy.models import AuditEntry
 from privacy.services import actor_label_for, audit_record
 
 from ..models import MessagePreference
-from ..selectors import household_student_ids, household_students
+from ..selectors import active_children_of, household_student_ids
 from .signin import REACHABLE, portal_actor
 
 Pickup = StudentContact.Pickup
@@ -142,10 +142,10 @@ def _confirm_statement(connection, *, guardian_id, now, actor, after) -> tuple[s
     separate statements cost a round trip each and a transaction around them (BEGIN, COMMIT): on
     the benchmark machine every statement is dearer than the rest of the request's Python
     (benchmarks/README.md, "portal"). Who is confirmed is still decided by the ORM: the UPDATE is
-    Django's own compilation of `links_to_confirm(household_students(...))`, the querysets the
+    Django's own compilation of `links_to_confirm(active_children_of(...))`, the querysets the
     other path and the household page use, and every table and column name is read from _meta.
     """
-    children = household_students(Person(pk=guardian_id))
+    children = active_children_of(guardian_id)
     update, update_params = update_sql(
         contact_services.links_to_confirm(children), connection, verified_at=now
     )
