@@ -56,22 +56,39 @@ def choice_pending(request, token: str) -> None:
     request.session[CHOICE_KEY] = token
 
 
-def guardian_required(view=None, *, preload=None):
+# What add_never_cache_headers() sends, spelled out once instead of parsed and merged on every
+# signed-in response. A date in the past says "expired" as well as Django's "now" does.
+_NEVER_CACHE = {
+    "Cache-Control": "max-age=0, no-cache, no-store, must-revalidate, private",
+    "Expires": "Thu, 01 Jan 1970 00:00:00 GMT",
+}
+
+
+def _never_cached(response) -> None:
+    if "Cache-Control" in response.headers or "Expires" in response.headers:
+        add_never_cache_headers(response)  # merged with what the view said
+    else:
+        for header, value in _NEVER_CACHE.items():
+            response.headers[header] = value
+
+
+def guardian_required(view=None, *, combined=None):
     """Sets request.guardian and request.portal_session, or sends the browser to sign in.
 
-    `preload(key)`, if given, reads the session together with what the view shows, in one
-    statement, and returns (the live session or None, what that session's guardian may see);
-    the view finds the latter in request.preloaded.
+    `combined(key)`, if given, does the view's one database step in the same statement that
+    finds the session, and returns (the live session or None, the step's result); the view finds
+    the latter in request.combined. It must read or change nothing when the key is no live
+    session's: the browser is then sent to sign in.
 
     A signed-in page holds a family's names and phone numbers: no browser or proxy may keep a
     copy (a shared computer's back button after signing out)."""
     if view is None:
-        return partial(guardian_required, preload=preload)
+        return partial(guardian_required, combined=combined)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if preload is not None:
-            request._portal_session, request.preloaded = preload(request.COOKIES.get(COOKIE_NAME))
+        if combined is not None:
+            request._portal_session, request.combined = combined(request.COOKIES.get(COOKIE_NAME))
         session = session_of(request)
         if session is None:
             if is_htmx(request):
@@ -84,7 +101,7 @@ def guardian_required(view=None, *, preload=None):
         request.portal_session = session
         request.guardian = session.person
         response = view(request, *args, **kwargs)
-        add_never_cache_headers(response)
+        _never_cached(response)
         return response
 
     return wrapper

@@ -8,7 +8,7 @@ memory (the "portal_pages" cache, bounded, least recently used dropped first) an
 between guardians; a restart, as after a deploy with new templates, starts empty.
 
 CSRF tokens differ per browser and per response: the page is rendered with a marker in their
-place and the request's own token goes in on the way out. A page carrying a one-time message
+place and the request's own token (contacts/portal/csrf.py) goes in on the way out. A page carrying a one-time message
 (after a POST) is rendered normally and not cached.
 """
 
@@ -18,10 +18,11 @@ import secrets
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
+
+from .csrf import masked_csrf_token
 
 CACHE = "portal_pages"
 _CSRF_MARKER = f"csrf{secrets.token_hex(16)}"
@@ -52,4 +53,4 @@ def render_cached(request, template_name: str, context: dict) -> HttpResponse:
             template_name, {**context, "csrf_token": _CSRF_MARKER}, request=request
         )
         cache.set(key, page)
-    return HttpResponse(page.replace(_CSRF_MARKER, get_token(request)))
+    return HttpResponse(page.replace(_CSRF_MARKER, masked_csrf_token(request)))

@@ -6,6 +6,7 @@ shown in the portal, to anyone. `get_<entity>_for` and `household_child_of` rais
 anything else.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -172,19 +173,24 @@ _HOUSEHOLD_IDS = CompiledQuery(
     lambda guardian_id: active_children_of(guardian_id).values_list("pk"), guardian_id=_GUARDIAN
 )
 _HOUSEHOLD_LINKS = CompiledQuery(_household_links, guardian_id=_GUARDIAN)
-_SESSION_KEY = "compiled-query-marker:portal-session-key"  # stands in for a key's hash
-_LIVE_SESSION = CompiledQuery(
-    lambda key_hash: PortalSession.objects.filter(_live(), key_hash=key_hash).values_list(
+SESSION_KEY_MARKER = "compiled-query-marker:portal-session-key"  # stands in for a key's hash
+
+
+def live_session_row(key_hash: str) -> QuerySet:
+    """The live session with this key's hash, as one row of its and its guardian's fields
+    (`session_from_row` makes the session of it); no row when unknown, expired or revoked."""
+    return PortalSession.objects.filter(_live(), key_hash=key_hash).values_list(
         *_SESSION_FIELDS, *(f"person__{name}" for name in _PERSON_FIELDS)
-    ),
-    key_hash=_SESSION_KEY,
-)
-_HOUSEHOLD_OF_SESSION = CompiledQuery(_household_links_of_session, key_hash=_SESSION_KEY)
+    )
 
 
-def _session_from(values: tuple) -> PortalSession:
-    """The session, with its person, from a row's session and person fields (in that order).
-    The fields not read load on first use, as with only()."""
+_LIVE_SESSION = CompiledQuery(live_session_row, key_hash=SESSION_KEY_MARKER)
+_HOUSEHOLD_OF_SESSION = CompiledQuery(_household_links_of_session, key_hash=SESSION_KEY_MARKER)
+
+
+def session_from_row(values: Sequence) -> PortalSession:
+    """The session, with its person, from a row's session and person fields (in that order, as
+    `live_session_row` reads them). The fields not read load on first use, as with only()."""
     split = len(_SESSION_FIELDS)
     session = PortalSession.from_db(DEFAULT_DB_ALIAS, _SESSION_FIELDS, values[:split])
     session.person = Person.from_db(DEFAULT_DB_ALIAS, _PERSON_FIELDS, values[split:])
@@ -197,7 +203,7 @@ def portal_session_get(key: str | None) -> PortalSession | None:
     if not key:
         return None
     rows = _LIVE_SESSION.rows(key_hash=keyed_hash("session", key))
-    return _session_from(rows[0]) if rows else None
+    return session_from_row(rows[0]) if rows else None
 
 
 def household_with_session(key: str | None) -> tuple[PortalSession | None, tuple]:
@@ -211,7 +217,7 @@ def household_with_session(key: str | None) -> tuple[PortalSession | None, tuple
         # No live session with this key, or a guardian with no active child: only the plain
         # lookup can tell the two apart.
         return portal_session_get(key), ()
-    return _session_from(rows[0][len(_LINK_COLUMNS) :]), _household_from(rows)
+    return session_from_row(rows[0][len(_LINK_COLUMNS) :]), _household_from(rows)
 
 
 def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:

@@ -5,7 +5,10 @@ from . import api, forms, views
 
 app_name = "portal"
 
+# Tried in order: the pages signed-in guardians open most come first.
 urlpatterns = [
+    path("household/", views.household, name="household"),
+    path("household/confirm/", views.household_confirm, name="confirm"),
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in_view, name="sign_in"),
     path("sign-in/code/", views.code_view, name="code"),
@@ -14,8 +17,6 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("sign-out/everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("language/", views.language, name="language"),
-    path("household/", views.household, name="household"),
-    path("household/confirm/", views.household_confirm, name="confirm"),
     path("contacts/add/", views.contact_add, name="contact_add"),
     path("contacts/<int:link_id>/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:link_id>/remove/", views.contact_remove, name="contact_remove"),

@@ -178,16 +178,15 @@ def language(request):
     return response
 
 
-@guardian_required(preload=selectors.household_with_session)
+@guardian_required(combined=selectors.household_with_session)
 def household(request):
-    context = {"children": request.preloaded, "guardian_id": request.guardian.pk}
+    context = {"children": request.combined, "guardian_id": request.guardian.pk}
     return render_cached(request, "portal/household.html", context)
 
 
 @require_POST
-@guardian_required
+@guardian_required(combined=services.household_confirm_signed_in)
 def household_confirm(request):
-    services.household_confirm(guardian=request.guardian)
     messages.success(request, _("Thank you. Your children's contacts are confirmed."))
     if is_htmx(request):
         return _household_update(request)

@@ -37,6 +37,16 @@ def test_other_parameters_give_other_rows(parent_of_three, lincoln_staff):
     assert compiled.rows(person_id=0) == []
 
 
+def test_choice_constants_are_sent_as_plain_strings(parent_of_three):
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    with CaptureQueriesContext(connection) as captured:
+        compiled.rows(person_id=parent_of_three.guardian.pk)
+    [(_compiler, _converters, _sql, params, _slots)] = compiled._compiled.values()
+    assert StudentContact.Pickup.PROHIBITED in params
+    assert {type(param) for param in params} <= {str, int}
+    assert "prohibited" in captured.captured_queries[0]["sql"]
+
+
 def test_a_parameter_must_be_named_as_in_the_builder(db):
     compiled = CompiledQuery(_links_of, person_id=MARKER)
     with pytest.raises(TypeError):

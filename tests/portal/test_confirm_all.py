@@ -1,5 +1,6 @@
 """ "Everything is correct": which contacts it marks verified, the audit entry it writes per child,
-and on PostgreSQL that it is one statement with the same outcome as the ORM path."""
+and on PostgreSQL that the sign-in check and the change are one statement with the same outcome
+as the ORM path."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -7,10 +8,18 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Person, Student, StudentContact
+from contacts.portal.lib import keyed_hash
+from contacts.portal.models import PortalSession
 from contacts.portal.selectors import household_student_ids
-from contacts.portal.services import household_confirm
+from contacts.portal.services import (
+    household_confirm,
+    household_confirm_signed_in,
+    portal_session_end,
+    portal_session_start,
+)
 from contacts.portal.services.signin import portal_actor
 from contacts.services import STUDENT_CONFIRMED, students_confirm
 from privacy.models import AuditEntry
@@ -22,6 +31,11 @@ postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="confirm-all is one statement on PostgreSQL only; other databases take the ORM path",
 )
+
+
+def _signed_in(person: Person) -> str:
+    _session, key = portal_session_start(person=person, via="test")
+    return key
 
 
 @dataclass
@@ -83,6 +97,41 @@ def test_confirm_all_verifies_the_active_childrens_contacts_and_nothing_else(aro
     assert len(set(verified.values())) == 1
 
 
+def test_confirm_all_by_session_key_confirms_that_sessions_guardian(around_maria, parent_of_three):
+    maria = around_maria.guardian
+    _signed_in(parent_of_three.other_guardian)  # Jose signed in too: his session is not hers
+    session, verified = household_confirm_signed_in(_signed_in(maria))
+    assert session.person.pk == maria.pk
+    assert (session.person.first_name, session.person.last_name) == (
+        maria.first_name,
+        maria.last_name,
+    )
+    assert verified == len(around_maria.confirmed_links)
+    assert set(_verified_links()) == around_maria.confirmed_links
+    assert {entry.actor_label for entry in _audit_entries()} == {portal_actor(maria)}
+
+
+@pytest.mark.parametrize("key", ["", None, "not-a-session-key"])
+def test_confirm_all_by_an_unknown_key_changes_nothing(around_maria, key):
+    _signed_in(around_maria.guardian)
+    assert household_confirm_signed_in(key) == (None, 0)
+    assert _verified_links() == {}
+    assert _audit_entries() == []
+
+
+def test_confirm_all_by_a_revoked_or_expired_session_changes_nothing(around_maria):
+    revoked = _signed_in(around_maria.guardian)
+    portal_session_end(session=PortalSession.objects.get(key_hash=keyed_hash("session", revoked)))
+    expired = _signed_in(around_maria.guardian)
+    PortalSession.objects.filter(key_hash=keyed_hash("session", expired)).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert household_confirm_signed_in(revoked) == (None, 0)
+    assert household_confirm_signed_in(expired) == (None, 0)
+    assert _verified_links() == {}
+    assert _audit_entries() == []
+
+
 def test_confirm_all_writes_one_audit_entry_per_child_saying_who_and_when(
     maria_client, around_maria
 ):
@@ -103,20 +152,34 @@ def test_confirm_all_writes_one_audit_entry_per_child_saying_who_and_when(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_confirm_all_is_one_statement_after_the_session_lookup(
+def test_confirm_all_is_one_statement_sign_in_check_included(
     maria_client, django_assert_num_queries
 ):
     # Outside a test transaction, so a BEGIN or COMMIT would be counted too.
     for _ in range(7):  # past psycopg's prepare threshold: prepared, still logged
-        with django_assert_num_queries(2) as captured:
+        with django_assert_num_queries(1) as captured:
             assert maria_client.post(CONFIRM).status_code == 302
-        assert captured.captured_queries[1]["sql"].startswith("WITH updated AS (UPDATE")
+        assert captured.captured_queries[0]["sql"].startswith("WITH signed_in AS (SELECT")
     assert len(_audit_entries()) == 7 * 3
     if connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT statement FROM pg_prepared_statements")
             prepared = [statement for (statement,) in cursor.fetchall()]
-        assert [s for s in prepared if s.startswith("WITH updated AS (UPDATE")], prepared
+        assert [s for s in prepared if s.startswith("WITH signed_in AS (SELECT")], prepared
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_confirm_all_with_a_revoked_session_is_sent_to_sign_in_in_one_statement(
+    maria_client, django_assert_num_queries
+):
+    PortalSession.objects.update(revoked_at=timezone.now())
+    with django_assert_num_queries(1):
+        response = maria_client.post(CONFIRM)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:sign_in")
+    assert _verified_links() == {}
+    assert _audit_entries() == []
 
 
 @postgresql_only
@@ -141,7 +204,8 @@ def test_one_statement_changes_exactly_what_the_orm_path_changes(around_maria):
         students = [Student(pk=pk) for pk in household_student_ids(guardian)]
         return students_confirm(actor=portal_actor(guardian), students=students)
 
-    count, verified, audit, now = outcome(lambda: household_confirm(guardian=guardian))
+    key = _signed_in(guardian)
+    count, verified, audit, now = outcome(lambda: household_confirm_signed_in(key)[1])
     orm_count, orm_verified, orm_audit, orm_now = outcome(the_orm_path)
     assert (count, verified) == (orm_count, orm_verified)
     assert verified == around_maria.confirmed_links
@@ -162,15 +226,16 @@ def test_an_audit_entry_the_database_refuses_leaves_no_contact_verified(around_m
             f"CHECK ({action} <> %s) NOT VALID",
             [STUDENT_CONFIRMED],
         )
+    key = _signed_in(around_maria.guardian)
     try:
         assert not connection.in_atomic_block  # the statement commits, or fails, on its own
         with pytest.raises(IntegrityError):
-            household_confirm(guardian=around_maria.guardian)
+            household_confirm_signed_in(key)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT tests_refuse_confirmations")
     assert _verified_links() == {}
     assert _audit_entries() == []
     # The same call goes through once the database accepts the entries.
-    household_confirm(guardian=around_maria.guardian)
+    household_confirm_signed_in(key)
     assert set(_verified_links()) == around_maria.confirmed_links

@@ -5,9 +5,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import parse_http_date
 
 from alerts.models import Message
 from contacts.models import StudentContact
@@ -268,11 +271,18 @@ def test_a_revoked_session_cookie_is_dropped_on_the_next_visit(maria_client, par
 
 
 def test_signed_in_pages_are_never_kept_by_a_browser_or_proxy(maria_client):
+    django_says = HttpResponse()
+    add_never_cache_headers(django_says)
     for name in ("portal:household", "portal:me", "portal:preferences", "portal:plan"):
         response = maria_client.get(reverse(name))
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
+        # What Django's never_cache sends, with an Expires already past.
+        assert response["Cache-Control"] == django_says["Cache-Control"]
+        assert parse_http_date(response["Expires"]) < parse_http_date(django_says["Expires"])
+    confirmed = maria_client.post(reverse("portal:confirm"))
+    assert confirmed["Cache-Control"] == django_says["Cache-Control"]
 
 
 def test_a_guardian_barred_after_the_code_was_sent_is_not_signed_in(client, parent_of_three):

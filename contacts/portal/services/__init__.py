@@ -11,6 +11,7 @@ from .account import (
 )
 from .household import (
     household_confirm,
+    household_confirm_signed_in,
     portal_contact_add,
     portal_contact_move,
     portal_contact_remove,
@@ -38,6 +39,7 @@ __all__ = [
     "CodeAccepted",
     "affidavit_is_stale",
     "household_confirm",
+    "household_confirm_signed_in",
     "own_contact_point_add",
     "own_contact_point_remove",
     "own_contact_point_send_code",

@@ -1,7 +1,7 @@
 """Changes a signed-in guardian makes to their family's contacts.
 
 Every write goes through contacts.services (which validate, lock and audit each row), but for
-confirm-all on PostgreSQL: one statement built from the same querysets. These services add the
+confirm-all by a signed-in guardian on PostgreSQL: one statement built from the same querysets. These services add the
 portal's rules on top, in one transaction so nothing is saved half-way:
 a guardian changes only the non-guardian contacts of their own children, a new pickup adult
 starts as pending review and the other custodial guardians are told, and the last adult allowed
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from alerts.services import message_queue
@@ -23,11 +24,19 @@ from contacts.models import ContactPoint, Person, Student, StudentContact
 from contacts.services import STUDENT_CONFIRMED, confirmed_audit_after
 from privacy.errors import Conflict, DomainError
 from privacy.models import AuditEntry
-from privacy.services import actor_label_for, audit_record
+from privacy.services import audit_record
 
-from ..models import MessagePreference
-from ..selectors import active_children_of, household_student_ids
-from .signin import REACHABLE, portal_actor
+from ..lib import keyed_hash
+from ..models import MessagePreference, PortalSession
+from ..selectors import (
+    SESSION_KEY_MARKER,
+    active_children_of,
+    household_student_ids,
+    live_session_row,
+    portal_session_get,
+    session_from_row,
+)
+from .signin import PORTAL_ACTOR_PREFIX, REACHABLE, portal_actor
 
 Pickup = StudentContact.Pickup
 _AUDIT_AFTER = AuditEntry._meta.get_field("after")
@@ -128,28 +137,37 @@ def _check_last_pickup(link: StudentContact, confirm: bool) -> None:
 
 # "Everything is correct" on PostgreSQL is one statement, assembled once per process
 # (contacts/lib/compiled.py); these stand in for its parameters while it is assembled.
-_GUARDIAN = -5_062_197_341
 _NOW = datetime(1901, 12, 13, 20, 45, 52, 123_457, tzinfo=UTC)
-_ACTOR = "marker:household_confirm:actor"
 _AFTER = "marker:household_confirm:after"
 
 
-def _confirm_statement(connection, *, guardian_id, now, actor, after) -> tuple[str, list]:
-    """Mark the contacts of the guardian's children verified and write one audit entry per child,
-    in one data-modifying WITH statement that returns (relations verified, entries written).
+def _confirm_statement(connection, *, key_hash, now, after) -> tuple[str, list]:
+    """Find the live portal session with this key's hash, mark the contacts of its guardian's
+    children verified and write one audit entry per child, in one data-modifying WITH statement.
+    It returns one row, the session's and guardian's fields (as `live_session_row` reads them)
+    followed by (relations verified, entries written); no row, and no change, when the key is no
+    live session's.
 
-    Assembled by hand because the ORM cannot make an INSERT read the rows an UPDATE returned, and
-    separate statements cost a round trip each and a transaction around them (BEGIN, COMMIT): on
-    the benchmark machine every statement is dearer than the rest of the request's Python
-    (benchmarks/README.md, "portal"). Who is confirmed is still decided by the ORM: the UPDATE is
-    Django's own compilation of `links_to_confirm(active_children_of(...))`, the querysets the
-    other path and the household page use, and every table and column name is read from _meta.
+    Assembled by hand because the ORM cannot make an UPDATE read a CTE or an INSERT read the rows
+    an UPDATE returned, and separate statements cost a round trip each and a transaction around
+    them (BEGIN, COMMIT): on the benchmark machine every statement is dearer than the rest of the
+    request's Python (benchmarks/README.md, "portal"). What is read and who is confirmed are still
+    decided by the ORM: the session is Django's compilation of `live_session_row`, the one the
+    sign-in check runs, and the UPDATE Django's compilation of
+    `links_to_confirm(active_children_of(...))`, the querysets the ORM path and the household page
+    use, with the session's guardian in place of an id. Every table and column name is read from
+    _meta.
     """
-    children = active_children_of(guardian_id)
-    update, update_params = update_sql(
-        contact_services.links_to_confirm(children), connection, verified_at=now
-    )
     quote = connection.ops.quote_name
+    session, session_params = (
+        live_session_row(key_hash).query.get_compiler(connection=connection).as_sql()
+    )
+    person = quote(PortalSession._meta.get_field("person").column)
+    # The session the statement found (the CTE below), in place of a guardian id.
+    guardian = RawSQL(f"SELECT signed_in.{person} FROM signed_in", ())  # noqa: S608, S611
+    update, update_params = update_sql(
+        contact_services.links_to_confirm(active_children_of(guardian)), connection, verified_at=now
+    )
     student = quote(StudentContact._meta.get_field("student").column)
     audit = AuditEntry._meta
     fields = ("at", "actor_label", "action", "object_type", "object_id", "after")
@@ -157,19 +175,22 @@ def _confirm_statement(connection, *, guardian_id, now, actor, after) -> tuple[s
     as_text = connection.ops.cast_char_field_without_max_length
     # Only names from _meta and Django's compiled SQL are formatted in; every value is bound.
     sql = (
-        f"WITH updated AS ({update} RETURNING {student}), "  # noqa: S608
+        f"WITH signed_in AS ({session}), "  # noqa: S608
+        f"updated AS ({update} RETURNING {student}), "
         f"audited AS (INSERT INTO {quote(audit.db_table)} ({columns}) "
-        f"SELECT %s, %s, %s, %s, CAST(confirmed.{student} AS {as_text}), %s "
-        f"FROM (SELECT DISTINCT {student} FROM updated) AS confirmed "
+        f"SELECT %s, %s || CAST(signed_in.{person} AS {as_text}), %s, %s, "
+        f"CAST(confirmed.{student} AS {as_text}), %s "
+        f"FROM (SELECT DISTINCT {student} FROM updated) AS confirmed CROSS JOIN signed_in "
         f"ORDER BY confirmed.{student} RETURNING 1) "
-        "SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM audited)"
+        "SELECT signed_in.*, (SELECT count(*) FROM updated), (SELECT count(*) FROM audited) "
+        "FROM signed_in"
     )
-    audit_params = [now, actor, STUDENT_CONFIRMED, Student._meta.label_lower, after]
-    return sql, [*update_params, *audit_params]
+    audit_params = [now, PORTAL_ACTOR_PREFIX, STUDENT_CONFIRMED, Student._meta.label_lower, after]
+    return sql, [*session_params, *update_params, *audit_params]
 
 
 _CONFIRM = CompiledStatement(
-    _confirm_statement, guardian_id=_GUARDIAN, now=_NOW, actor=_ACTOR, after=_AFTER
+    _confirm_statement, key_hash=SESSION_KEY_MARKER, now=_NOW, after=_AFTER
 )
 
 
@@ -178,22 +199,38 @@ def household_confirm(*, guardian: Person) -> int:
     active child the guardian is a legal guardian of is marked verified, but a prohibited adult's.
     Returns how many contact relations were marked verified.
 
-    One audit entry per child (`contacts.student.confirmed`, the guardian as actor), written
-    atomically with the change: the record of who confirmed which child, and when. On PostgreSQL
-    both are one statement (see `_confirm_statement`), atomic on its own and taking only the row
-    locks of its UPDATE; elsewhere contacts.services.students_confirm's, in one transaction. Raises
-    DatabaseError if the database refuses either part, and then nothing is written."""
-    actor = portal_actor(guardian)
+    One audit entry per child (`contacts.student.confirmed`, the guardian as actor), written in
+    the same transaction as the change: the record of who confirmed which child, and when."""
+    # Only the ids: the household page's prefetched contacts are not needed to confirm them.
+    students = [Student(pk=pk) for pk in household_student_ids(guardian)]
+    return contact_services.students_confirm(actor=portal_actor(guardian), students=students)
+
+
+def household_confirm_signed_in(key: str | None) -> tuple[PortalSession | None, int]:
+    """household_confirm() for the guardian signed in with this portal session key, the button
+    the portal's signed-in guardians press most. Returns (the live session with its guardian, or
+    None when the key is unknown, expired or revoked and then nothing is written; how many
+    relations were marked verified).
+
+    On PostgreSQL the sign-in check, the change and its audit entries are one statement (see
+    `_confirm_statement`), atomic on its own and taking only the row locks of its UPDATE, so the
+    change is made for exactly the session the database found live. Elsewhere the session is
+    looked up first and household_confirm() runs in its own transaction. Raises DatabaseError if
+    the database refuses any part, and then nothing is written."""
+    if not key:
+        return None, 0
     if connection.vendor != "postgresql":
-        # Only the ids: the household page's prefetched contacts are not needed to confirm them.
-        students = [Student(pk=pk) for pk in household_student_ids(guardian)]
-        return contact_services.students_confirm(actor=actor, students=students)
+        session = portal_session_get(key)
+        if session is None:
+            return None, 0
+        return session, household_confirm(guardian=session.person)
     now = timezone.now()
     after = _AUDIT_AFTER.get_db_prep_save(confirmed_audit_after(now), connection)
-    [(verified, _audited)] = _CONFIRM.run(
-        guardian_id=guardian.pk, now=now, actor=actor_label_for(actor), after=after
-    )
-    return verified
+    rows = _CONFIRM.run(key_hash=keyed_hash("session", key), now=now, after=after)
+    if not rows:
+        return None, 0
+    [(*signed_in, verified, _audited)] = rows
+    return session_from_row(signed_in), verified
 
 
 @transaction.atomic

@@ -29,8 +29,12 @@ from ..ratelimit import rate_hit
 REACHABLE = (ContactPoint.Status.UNVERIFIED, ContactPoint.Status.VERIFIED)
 
 
+# The audit log's actor for a guardian's own changes in the portal: this and the person's id.
+PORTAL_ACTOR_PREFIX = "portal:person:"
+
+
 def portal_actor(person: Person | int) -> str:
-    return f"portal:person:{getattr(person, 'pk', person)}"
+    return f"{PORTAL_ACTOR_PREFIX}{getattr(person, 'pk', person)}"
 
 
 def parse_identifier(raw: str, *, field: str = "identifier") -> tuple[str, str]:
