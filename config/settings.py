@@ -115,6 +115,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Django's cookie-then-session storage, each distinct signed cookie computed once per process.
+MESSAGE_STORAGE = "contacts.portal.messages.MessageStorage"
+
 LANGUAGE_CODE = "en"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

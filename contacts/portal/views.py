@@ -30,6 +30,7 @@ from .clientip import client_ip
 from .errors import add_to_form, message_for
 from .htmx import is_htmx
 from .pagecache import render_cached
+from .templatetags.portal_tags import plain_url
 
 
 def _attempt(form, call):
@@ -190,7 +191,7 @@ def household_confirm(request):
     messages.success(request, _("Thank you. Your children's contacts are confirmed."))
     if is_htmx(request):
         return _household_update(request)
-    return redirect("portal:household")
+    return HttpResponseRedirect(plain_url("portal:household"))
 
 
 @require_http_methods(["GET", "POST"])

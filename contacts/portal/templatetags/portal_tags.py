@@ -51,6 +51,17 @@ def id_url(name: str, pk: int) -> str:
     return f"{head}{int(pk)}{tail}"
 
 
+@lru_cache(maxsize=64)
+def _reversed(name: str, script_prefix: str) -> str:
+    return reverse(name)
+
+
+def plain_url(name: str) -> str:
+    """reverse(name) for a URL without arguments, reversed once per process (and script prefix):
+    for the redirect after the portal's busiest POST."""
+    return _reversed(name, get_script_prefix())
+
+
 @register.simple_tag
 def district_name() -> str:
     return settings.DISTRICT_NAME
