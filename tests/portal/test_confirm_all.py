@@ -239,3 +239,31 @@ def test_an_audit_entry_the_database_refuses_leaves_no_contact_verified(around_m
     # The same call goes through once the database accepts the entries.
     household_confirm_signed_in(key)
     assert set(_verified_links()) == around_maria.confirmed_links
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('synchronous_commit')")
+        [(value,)] = cursor.fetchall()
+    return value
+
+
+@postgresql_only
+def test_confirm_all_lets_its_own_transaction_commit_without_waiting_for_the_disk(around_maria):
+    # Inside the test's transaction the statement's setting is visible until that ends.
+    before = _synchronous_commit()
+    assert before != "off"
+    household_confirm_signed_in(_signed_in(around_maria.guardian))
+    assert _synchronous_commit() == "off"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_what_runs_after_confirm_all_on_the_connection_commits_synchronously(around_maria):
+    before = _synchronous_commit()
+    assert not connection.in_atomic_block
+    session, verified = household_confirm_signed_in(_signed_in(around_maria.guardian))
+    assert verified == len(around_maria.confirmed_links)
+    assert _synchronous_commit() == before
+    with transaction.atomic():
+        assert _synchronous_commit() == before
