@@ -206,18 +206,49 @@ def portal_session_get(key: str | None) -> PortalSession | None:
     return session_from_row(rows[0]) if rows else None
 
 
-def household_with_session(key: str | None) -> tuple[PortalSession | None, tuple]:
+class Household:
+    """The guardian's children as the household page shows them (an iterable of HouseholdChild),
+    kept as the rows the database returned (`_LINK_COLUMNS`) and made into children on first use.
+
+    Its repr() is the rows': the children are made from nothing else, so the rows are all the
+    page cache's digest needs, and a page served from the cache never makes the children."""
+
+    __slots__ = ("_children", "rows")
+
+    def __init__(self, rows: tuple[tuple, ...]):
+        self.rows = rows
+        self._children: tuple[HouseholdChild, ...] | None = None
+
+    @property
+    def children(self) -> tuple[HouseholdChild, ...]:
+        if self._children is None:
+            self._children = _household_from(self.rows)
+        return self._children
+
+    def __iter__(self):
+        return iter(self.children)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)  # every row is one of a child's
+
+    def __repr__(self) -> str:
+        return repr(self.rows)
+
+
+def household_with_session(key: str | None) -> tuple[PortalSession | None, Household]:
     """(the live session for a key, with its person; what its guardian's household page shows),
     read together in one statement: the page guardians open most pays one round trip, not two.
-    (None, ()) when the key is unknown, expired or revoked, as portal_session_get() says."""
+    (None, an empty Household) when the key is unknown, expired or revoked, as
+    portal_session_get() says."""
     if not key:
-        return None, ()
+        return None, Household(())
     rows = _HOUSEHOLD_OF_SESSION.rows(key_hash=keyed_hash("session", key))
     if not rows:
         # No live session with this key, or a guardian with no active child: only the plain
         # lookup can tell the two apart.
-        return portal_session_get(key), ()
-    return session_from_row(rows[0][len(_LINK_COLUMNS) :]), _household_from(rows)
+        return portal_session_get(key), Household(())
+    split = len(_LINK_COLUMNS)
+    return session_from_row(rows[0][split:]), Household(tuple(row[:split] for row in rows))
 
 
 def household_of(guardian: Person) -> tuple[HouseholdChild, ...]:

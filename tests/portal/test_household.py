@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from alerts.models import Message
 from contacts.models import ContactPoint, Person, StudentContact
+from contacts.portal.selectors import household_of, household_with_session
+from contacts.portal.services import portal_session_start
 from privacy.models import AuditEntry
 from tests.factories import (
     EmailFactory,
@@ -363,3 +365,19 @@ def test_contact_links_on_the_page_are_the_urls_django_reverses(name, pk):
         assert id_url(name, pk).startswith("/reunify/portal/")
     finally:
         set_script_prefix("/")
+
+
+def test_the_household_read_with_the_session_is_what_household_of_shows(parent_of_three):
+    maria = parent_of_three.guardian
+    _session, key = portal_session_start(person=maria, via="test")
+    session, household = household_with_session(key)
+    assert session.person.pk == maria.pk
+    assert household and tuple(household) == household_of(maria)
+    assert len(tuple(household)) == 3
+    # The page cache's digest: the rows, of which the children are made and nothing else.
+    assert repr(household) == repr(household.rows)
+    assert all(len(row) == len(household.rows[0]) for row in household.rows)
+
+    nobody, empty = household_with_session("not-a-session-key")
+    assert nobody is None
+    assert not empty and tuple(empty) == ()
