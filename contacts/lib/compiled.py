@@ -151,7 +151,26 @@ def _arguments(params: Sequence, slots: Sequence, values: dict) -> list:
 
 
 def _fetch(connection, sql: str, args: list) -> list[tuple]:
+    if connection.vendor == "postgresql" and not (
+        connection.queries_logged or connection.execute_wrappers
+    ):
+        return _fetch_plain(connection, sql, args)
     with _cursor(connection) as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+
+
+def _fetch_plain(connection, sql: str, args: list) -> list[tuple]:
+    """What Django's cursor wrapper does for one execute and fetchall (refuse a broken
+    transaction, translate the driver's errors into Django's), done once instead of through its
+    wrappers and context managers for each call: 15-20 µs of a 80 µs read on the benchmark
+    machine. Used only when nothing is watching Django's cursors (the query log, an
+    execute_wrapper); then the wrapped cursor runs the statement, as every other query."""
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
 

@@ -3,7 +3,8 @@ CompiledStatement: the same for a statement that writes."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from contacts.lib.compiled import CompiledQuery, CompiledStatement, update_sql
@@ -85,6 +86,44 @@ def test_logged_queries_keep_their_sql_once_the_server_has_prepared_them(parent_
     for query in captured.captured_queries:
         assert query["sql"].startswith("SELECT"), query
         assert str(parent_of_three.guardian.pk) in query["sql"]
+
+
+def test_an_execute_wrapper_sees_the_compiled_read(parent_of_three):
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    with connection.execute_wrapper(watch):
+        rows = compiled.rows(person_id=parent_of_three.guardian.pk)
+    assert rows == list(_links_of(parent_of_three.guardian.pk))
+    assert len(seen) == 1 and seen[0].startswith("SELECT")
+
+
+def test_a_read_in_a_broken_transaction_is_refused(parent_of_three):
+    compiled = CompiledQuery(_links_of, person_id=MARKER)
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        connection.needs_rollback = True
+        with pytest.raises(TransactionManagementError):
+            compiled.rows(person_id=parent_of_three.guardian.pk)
+
+
+def test_a_driver_error_in_a_read_is_djangos(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite divides by zero without an error")
+    broken = CompiledQuery(
+        lambda person_id: (
+            StudentContact.objects.filter(person_id=person_id)
+            .extra(where=["1/0 = 1"])  # noqa: S610 - a constant, to make the database fail
+            .values_list("id")
+        ),
+        person_id=MARKER,
+    )
+    with pytest.raises(DataError):
+        broken.rows(person_id=1)
 
 
 def _reprioritise(connection, *, person_id, priority):
