@@ -2,9 +2,9 @@
 
 Django masks the browser's CSRF secret afresh for every response (so that a compressed response
 never repeats it: BREACH) and draws the mask one character at a time, one read of the operating
-system's random source each: 32 system calls, the dearest part of serving a cached page
-(benchmarks/README.md, "portal"). `masked_csrf_token` gives what `django.middleware.csrf.get_token`
-gives, the mask drawn from a single read.
+system's random source each: 32 system calls, 28 µs of a cached page's CPU on the benchmark
+machine (benchmarks/README.md, "portal"). `masked_csrf_token` gives what
+`django.middleware.csrf.get_token` gives, the mask drawn from a single read.
 
 It follows get_token's contract with CsrfViewMiddleware: the middleware leaves the secret it read
 from the cookie in request.META["CSRF_COOKIE"], and a response whose page carries a token sends

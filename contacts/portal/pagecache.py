@@ -8,8 +8,8 @@ memory (the "portal_pages" cache, bounded, least recently used dropped first) an
 between guardians; a restart, as after a deploy with new templates, starts empty.
 
 CSRF tokens differ per browser and per response: the page is rendered with a marker in their
-place and the request's own token (contacts/portal/csrf.py) goes in on the way out. A page carrying a one-time message
-(after a POST) is rendered normally and not cached.
+place and the request's own token (contacts/portal/csrf.py) goes in on the way out. A page
+carrying a one-time message (after a POST) is rendered normally and not cached.
 """
 
 import hashlib
