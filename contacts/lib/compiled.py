@@ -163,7 +163,7 @@ def _fetch(connection, sql: str, args: list) -> list[tuple]:
 def _fetch_plain(connection, sql: str, args: list) -> list[tuple]:
     """What Django's cursor wrapper does for one execute and fetchall (refuse a broken
     transaction, translate the driver's errors into Django's), done once instead of through its
-    wrappers and context managers for each call: 15-20 µs of a 80 µs read on the benchmark
+    wrappers and context managers for each call: 15-20 µs of an 80 µs read on the benchmark
     machine. Used only when nothing is watching Django's cursors (the query log, an
     execute_wrapper); then the wrapped cursor runs the statement, as every other query."""
     import psycopg

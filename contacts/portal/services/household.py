@@ -1,8 +1,8 @@
 """Changes a signed-in guardian makes to their family's contacts.
 
 Every write goes through contacts.services (which validate, lock and audit each row), but for
-confirm-all by a signed-in guardian on PostgreSQL: one statement built from the same querysets. These services add the
-portal's rules on top, in one transaction so nothing is saved half-way:
+confirm-all by a signed-in guardian on PostgreSQL: one statement built from the same querysets.
+These services add the portal's rules on top, in one transaction so nothing is saved half-way:
 a guardian changes only the non-guardian contacts of their own children, a new pickup adult
 starts as pending review and the other custodial guardians are told, and the last adult allowed
 to pick a child up is never dropped without an explicit confirmation.
@@ -231,7 +231,8 @@ def household_confirm_signed_in(key: str | None) -> tuple[PortalSession | None, 
     looked up first and household_confirm() runs in its own transaction. Raises DatabaseError if
     the database refuses any part, and then nothing is written. On PostgreSQL the commit does not
     wait for the disk (see `_confirm_statement`): a server crash right after it may lose the
-    confirmation, as a whole."""
+    confirmation, as a whole. Call it outside any transaction, as the view does: inside one, the
+    setting would last to that transaction's commit and cover its other writes too."""
     if not key:
         return None, 0
     if connection.vendor != "postgresql":
