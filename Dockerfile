@@ -13,4 +13,4 @@ COPY manage.py ./
 RUN pip install --no-cache-dir . && useradd --system reunify && mkdir -p /app/var && chown reunify /app/var
 USER reunify
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s\" %(s)s %(b)s %(M)sms"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "--logger-class", "privacy.logredact.GunicornLogger", "--access-logformat", "%(h)s %(t)s \"%(r)s\" %(s)s %(b)s %(M)sms"]

@@ -18,12 +18,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Installs, migrates, builds a synthetic district, prints the staff logins and serves it.
+# Installs, migrates, builds a synthetic district, prints the staff logins and serves it, with
+# DEBUG off: parents try the portal, and an unknown URL must not show them Django's debug page.
+# Static files come from WhiteNoise (config/settings.py), which serves them with DEBUG off too.
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --students $(DEMO_STUDENTS) --seed $(DEMO_SEED)
+	$(BIN)/python manage.py seed_reunify_demo
 	@echo "Serving on http://127.0.0.1:8000/  (API docs: /api/docs/, admin: /admin/, portal: /portal/)"
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 serve: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -1,5 +1,5 @@
-"""Admin: delivery status per message, filterable by status, channel, lane and failure reason.
-Read-only, and without bodies or full addresses (one-time codes and portal links live there)."""
+"""Admin: delivery status per message, filterable by status, channel, lane, failure reason and
+cause (a case, a campaign). Read-only, and without bodies or full addresses (one-time codes and portal links live there)."""
 
 from django.contrib import admin
 
@@ -23,9 +23,20 @@ class MessageAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "error_code",
+        "cause_type",
+        "cause_id",
     ]
-    list_filter = ["status", "channel", "lane", "error_code", "purpose", "language", "emergency"]
-    search_fields = ["=recipient_person_id", "=provider_id", "template_key"]
+    list_filter = [
+        "status",
+        "channel",
+        "lane",
+        "error_code",
+        "cause_type",
+        "purpose",
+        "language",
+        "emergency",
+    ]
+    search_fields = ["=recipient_person_id", "=provider_id", "=cause_id", "template_key"]
     date_hierarchy = "created_at"
     fields = [
         "created_at",
@@ -51,6 +62,9 @@ class MessageAdmin(ReadOnlyAdmin):
         "fallback",
         "fallback_of",
         "reply_flow",
+        "reply_ref",
+        "cause_type",
+        "cause_id",
     ]
     readonly_fields = fields
     list_select_related = False

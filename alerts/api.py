@@ -3,18 +3,21 @@
 District-wide roles only. Bodies and context are never exposed (they carry one-time codes and
 portal links); addresses are shown as a hint (last two digits, first letter of an email)."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from config.api import query_choice, query_id, query_text
 from config.openapi import BAD_FILTER, choice_filter, errors, id_filter, text_filter
+from privacy.permissions import names_an_object
 from privacy.roles import is_district_wide
 
 from .models import Channel, ErrorCode, Lane, Message
 from .selectors import message_summary, messages_visible_to, recipient_summaries
+from .services.outbox import CAUSE_TYPE, CAUSE_TYPE_PATTERN
 
 CHOICE_FILTERS = {
     "status": Message.Status,
@@ -24,6 +27,12 @@ CHOICE_FILTERS = {
 }
 TEXT_FILTERS = ("purpose", "template_key")
 ID_FILTERS = ("recipient_person_id", "contact_point_id")
+CAUSE_FILTERS = ("cause_type", "cause_id")
+# What a list may be asked besides its filters: the paginator's and DRF's format override.
+LIST_PARAMETERS = ("limit", "offset", "format")
+KNOWN_PARAMETERS = frozenset(
+    [*CHOICE_FILTERS, *TEXT_FILTERS, *ID_FILTERS, *CAUSE_FILTERS, *LIST_PARAMETERS]
+)
 FILTER_PARAMETERS = [
     *(
         choice_filter(name, choices.values, f"Only messages of this {name}.")
@@ -33,12 +42,26 @@ FILTER_PARAMETERS = [
     text_filter("template_key", "Only messages rendered from this template."),
     id_filter("recipient_person_id", "Only messages to this adult."),
     id_filter("contact_point_id", "Only messages to this phone or email."),
+    OpenApiParameter(
+        "cause_type",
+        {"type": "string", "pattern": CAUSE_TYPE_PATTERN},
+        description='Only messages caused by this kind of thing: "reunify.case", '
+        '"campaigns.campaign" (an app label and a model name).',
+    ),
+    id_filter("cause_id", "Only messages caused by this case or campaign (needs cause_type)."),
 ]
 
 
 class IsDistrictWide(BasePermission):
+    """The outbox is the district-wide roles'. Anyone else gets a 403 on the lists and a 404 on
+    one message, like every object they may not see."""
+
     def has_permission(self, request, view) -> bool:
-        return is_district_wide(request.user)
+        if is_district_wide(request.user):
+            return True
+        if request.user.is_authenticated and names_an_object(view):
+            raise NotFound
+        return False
 
 
 class MessageOutputSerializer(serializers.ModelSerializer):
@@ -65,6 +88,9 @@ class MessageOutputSerializer(serializers.ModelSerializer):
             "failed_at",
             "error_code",
             "fallback_of",
+            "reply_flow",
+            "cause_type",
+            "cause_id",
         ]
         read_only_fields = fields
 
@@ -87,6 +113,11 @@ class RecipientSummarySerializer(serializers.Serializer):
 
 
 def _filtered(request, messages):
+    unknown = sorted(set(request.query_params) - KNOWN_PARAMETERS)
+    if unknown:
+        raise exceptions.ValidationError(
+            {name: ["is not a filter of this list."] for name in unknown}
+        )
     for name, choices in CHOICE_FILTERS.items():
         value = query_choice(request, name, choices.values)
         if value is not None:
@@ -99,6 +130,18 @@ def _filtered(request, messages):
         value = query_id(request, name)
         if value is not None:
             messages = messages.filter(**{name: value})
+    cause_type = query_text(request, "cause_type")
+    if cause_type is not None:
+        if not CAUSE_TYPE.fullmatch(cause_type):
+            raise exceptions.ValidationError(
+                {"cause_type": ["must be an app label and a model name, e.g. reunify.case."]}
+            )
+        messages = messages.filter(cause_type=cause_type)
+    cause_id = query_id(request, "cause_id")
+    if cause_id is not None:
+        if cause_type is None:
+            raise exceptions.ValidationError({"cause_id": ["needs cause_type."]})
+        messages = messages.filter(cause_id=cause_id)
     return messages
 
 

@@ -42,16 +42,71 @@ def eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
+def embedded() -> bool:
+    """The embedded install (no DATABASE_URL: a laptop, the demo), where nothing leaves the
+    machine unless asked to."""
+    return bool(getattr(settings, "EMBEDDED", True))
+
+
 def transport_name(channel: str) -> str:
-    """Which transport a channel uses: ALERTS_TRANSPORT_SMS / _VOICE / _EMAIL, else Twilio when an
-    account is configured (email: SMTP unless embedded), else the console."""
+    """Which transport a channel uses: ALERTS_TRANSPORT_SMS / _VOICE / _EMAIL when set. Otherwise,
+    embedded: Twilio when an account is configured, else the console (the demo's phone).
+    Outside the embedded install there is no console by default: Twilio for SMS and voice, SMTP
+    for email, and `require_delivery_configured` refuses to start without their settings."""
     chosen = setting_str(f"ALERTS_TRANSPORT_{channel.upper()}")
     if chosen:
         return chosen
     if channel in ("sms", "voice"):
-        return "twilio" if setting_str("TWILIO_ACCOUNT_SID") else "console"
-    # Embedded (no DATABASE_URL) means a laptop or a demo: nothing leaves the machine.
-    return "console" if getattr(settings, "EMBEDDED", True) else "smtp"
+        if not embedded() or setting_str("TWILIO_ACCOUNT_SID"):
+            return "twilio"
+        return "console"
+    return "console" if embedded() else "smtp"
+
+
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+
+
+def missing_delivery_settings() -> list[str]:
+    """The settings a real transport needs and lacks, outside the embedded install: Twilio's for
+    SMS and voice, EMAIL_URL for email (unset, Django would quietly try an SMTP server on
+    localhost). A channel given a transport explicitly (ALERTS_TRANSPORT_*) needs none of them."""
+    if embedded():
+        return []
+    missing: list[str] = []
+    if any(transport_name(c) == "twilio" for c in ("sms", "voice")):
+        missing += [name for name in TWILIO_SETTINGS if not setting_str(name)]
+    if transport_name("email") in ("smtp", "email") and not setting_str("EMAIL_URL"):
+        missing.append("EMAIL_URL")
+    return missing
+
+
+def console_channels_outside_demo() -> list[str]:
+    """Channels sent to the console transport outside the embedded install (set explicitly, as
+    tests and CI may): nothing reaches the family."""
+    if embedded():
+        return []
+    return [c for c in ("sms", "voice", "email") if transport_name(c) == "console"]
+
+
+def delivery_problem() -> str:
+    missing = missing_delivery_settings()
+    if not missing:
+        return ""
+    return (
+        f"Reunify cannot deliver messages: set {', '.join(missing)} (Twilio carries SMS and "
+        "voice; EMAIL_URL names the mail relay, e.g. smtp+tls://user:pass@relay:587). Only the "
+        "embedded demo (no DATABASE_URL) runs without them."
+    )
+
+
+def require_delivery_configured() -> None:
+    """Called when a web or worker process starts: outside the embedded install, refuse to run
+    without real transports, instead of printing one-time codes to a log."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    problem = delivery_problem()
+    if problem:
+        raise ImproperlyConfigured(problem)
 
 
 # How long a queued message may sit without a worker taking it before the sweeper enqueues it

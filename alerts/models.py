@@ -98,10 +98,23 @@ class Message(models.Model):
     tried = models.JSONField(default=list, blank=True)
     # The flow that owns replies to this message (e.g. "reunify.pickup"); see alerts.registry.
     reply_flow = models.CharField(max_length=60, blank=True)
+    # A short reference the recipient may quote in a reply ("YES 4821") to name this message
+    # among several waiting for a reply from the same number; see alerts.registry.
+    reply_ref = models.CharField(max_length=12, blank=True)
+    # What caused the message, by the owning app's label and id (e.g. "reunify.case", 12, or
+    # "contacts.campaign", 3), so a case's timeline or a campaign's progress counts its messages
+    # with an index. alerts never follows it.
+    cause_type = models.CharField(max_length=40, blank=True)
+    cause_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # A cause's counts by status and failure reason read from the index alone.
+            models.Index(
+                fields=["cause_type", "cause_id", "status", "error_code"],
+                name="message_cause_counts",
+            ),
             models.Index(fields=["status", "lane", "channel", "next_attempt_at"]),
             models.Index(fields=["status", "claimed_at"]),
             models.Index(fields=["purpose", "status"]),

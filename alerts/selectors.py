@@ -41,6 +41,30 @@ def message_summary(messages: QuerySet[Message]) -> dict:
     }
 
 
+def message_counts_for(cause_type: str, cause_id: int) -> dict:
+    """What one cause (a case, a campaign) has sent so far, for its timeline or progress bar:
+    the total, counts by status, and failures by coded reason. One GROUP BY read from the
+    (cause_type, cause_id, status, error_code) index alone. Not scoped to an actor: the caller
+    has already loaded the cause through its own access helper."""
+    rows = (
+        Message.objects.filter(cause_type=cause_type, cause_id=cause_id)
+        .order_by()
+        .values_list("status", "error_code")
+        .annotate(n=Count("*"))
+    )
+    by_status: dict[str, int] = {}
+    by_error_code: dict[str, int] = {}
+    for status, error_code, n in rows:
+        by_status[status] = by_status.get(status, 0) + n
+        if status == Message.Status.FAILED:
+            by_error_code[error_code] = by_error_code.get(error_code, 0) + n
+    return {
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_error_code": by_error_code,
+    }
+
+
 def recipient_summaries(messages: QuerySet[Message]) -> QuerySet:
     """One row per recipient person: how many messages, how many reached them, failed, pending,
     and when we last wrote to them."""

@@ -62,6 +62,16 @@ TEMPLATES: dict[str, tuple[Any, Any]] = {
 }
 
 
+def register_templates(templates: dict[str, tuple[Any, Any]]) -> None:
+    """Let a higher app add its own templates, key -> (subject, body) as above (call it in
+    AppConfig.ready()). The app keeps their translations in its own locale folder; Django's
+    gettext reads every app's catalog. A key registered again with other text is a bug."""
+    for key, value in templates.items():
+        if key in TEMPLATES and TEMPLATES[key] != value:
+            raise ValueError(f"message template {key!r} is already registered")
+        TEMPLATES[key] = value
+
+
 def language_for(preferred: str | None) -> str:
     """The recipient's language if we have templates in it (es-MX → es), else English."""
     primary = (preferred or "").replace("_", "-").split("-")[0].lower()

@@ -62,13 +62,17 @@ class Transport:
 
 
 class ConsoleTransport(Transport):
-    """Development only: prints the body (never the address); with ALERTS_FILE_DIR set, also
-    writes one JSON file per message so a demo or a browser test can read it."""
+    """The embedded demo's phone: prints the body (never the address), marked as not sent; with
+    ALERTS_FILE_DIR set, also writes one JSON file per message so a demo or a browser test can
+    read it. Outside the embedded install (only when chosen explicitly, as tests may) it prints
+    that a message was not sent and withholds the body, which may carry a one-time code."""
 
     def send(self, message: Message) -> str:
-        sys.stdout.write(
-            f"[{message.channel} to person {message.recipient_person_id}] {message.body}\n"
-        )
+        where = f"{message.channel} to person {message.recipient_person_id}"
+        if conf.embedded():
+            sys.stdout.write(f"DEMO PHONE — not sent [{where}] {message.body}\n")
+        else:
+            sys.stdout.write(f"console transport — not sent [{where}] message {message.pk}\n")
         directory = conf.setting_str("ALERTS_FILE_DIR")
         if directory:
             path = Path(directory)

@@ -67,6 +67,8 @@ def start_worker(fake, **extra: str) -> subprocess.Popen:
             "TWILIO_API_BASE_URL": fake.url,
             "TWILIO_FROM_NUMBER": "+13125550100",
             "ALERTS_TRANSPORT_SMS": "twilio",
+            # The benchmarks send no email; a worker refuses to start without a transport.
+            "ALERTS_TRANSPORT_EMAIL": "console",
         }
     )
     env.update(extra)

@@ -3,13 +3,19 @@
 A validation error names the field and the reason ("phone: 'x' is not a valid US phone number").
 A denied object is a 404, the same as a missing one, so ids cannot be probed.
 
-Also the pieces every list endpoint shares: the paginator, and the readers of filter parameters,
-which answer a bad value with a 400 that names the parameter instead of passing it to the database.
+Also the pieces every list endpoint shares: the paginator; the rule that a list takes only the
+query parameters it declares (`ListFilters`: a misspelt or unsupported filter is a 400 naming
+it, never silently ignored); and the readers of filter parameters, which answer a bad value with
+a 400 that names the parameter instead of passing it to the database. And the one check of query
+strings for keys the district does not collect (`ForbiddenQueryKeysMiddleware`), which the
+request parsers (privacy/parsers.py) make of bodies.
 """
 
+import logging
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found, server_error
@@ -18,7 +24,8 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from privacy.errors import DomainError
+from privacy.errors import DomainError, NotCollected
+from privacy.minimisation import forbidden_keys
 
 # Ids are BigAutoField: a larger number names no row, and SQLite cannot even bind it.
 MAX_ID = 2**63 - 1
@@ -47,6 +54,55 @@ class Pagination(LimitOffsetPagination):
         limit["schema"] |= {"minimum": 1, "maximum": self.max_limit}
         offset["schema"] |= {"minimum": 0}
         return [limit, offset]
+
+
+# Every list takes these: the paginator's, and DRF's renderer override (`?format=json`).
+COMMON_QUERY_PARAMETERS = ("limit", "offset", "format")
+
+
+def check_query_parameters(request, declared: Iterable[str]) -> None:
+    """Refuse a query parameter that is neither common nor one of `declared`: a filter the list
+    does not know (`/students/?person=5`) would otherwise be ignored and the whole list taken for
+    the answer. A 400 naming the first unknown parameter and what the list takes."""
+    allowed = (*COMMON_QUERY_PARAMETERS, *declared)
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise exceptions.ValidationError(
+            {unknown[0]: [f"is not a parameter of this list; it takes {', '.join(allowed)}."]}
+        )
+
+
+class ListFilters:
+    """Mixin for a list view or viewset: `list_filters` names the query parameters its lists
+    read (besides COMMON_QUERY_PARAMETERS); any other is a 400. Checked after authentication
+    (an anonymous caller gets a 401 first). A viewset's detail routes are not lists and are not
+    checked; its extra list routes (`@action(detail=False)`) are."""
+
+    list_filters: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and not getattr(self, "detail", False):
+            check_query_parameters(request, self.list_filters)
+
+
+class ForbiddenQueryKeysMiddleware:
+    """A query string under the API that names something the district does not collect
+    (`POST /api/v1/people/?ssn=…`) is refused as a body holding it is: a 400 `not_collected`
+    naming the key, before any view runs."""
+
+    PREFIXES = ("/api/", "/portal/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(self.PREFIXES) and request.GET:
+            keys = forbidden_keys(request.GET)
+            if keys:
+                error = NotCollected(keys)
+                return JsonResponse(_body(error.code, error.message, error.extra), status=400)
+        return self.get_response(request)
 
 
 def _check_whole(request, name: str, *, positive: bool) -> None:
@@ -96,6 +152,9 @@ def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
+            if isinstance(key, int):  # a list's errors by position (ListField, many=True)
+                out.extend(_flatten(value, f"{prefix}[{key}]"))
+                continue
             name = key if key != "non_field_errors" else ""
             out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else prefix or name))
         return out
@@ -114,7 +173,23 @@ def _body(code: str, message: str, extra: dict | None = None) -> dict:
     return {"code": code, "message": message, "extra": extra or {}}
 
 
+# Where Django reports a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the API reports it there too.
+_too_big_logger = logging.getLogger("django.security.RequestDataTooBig")
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # The client's mistake, answered with a 400: a warning naming the request, never the
+        # body, instead of Django's ERROR with a traceback.
+        request = context.get("request")
+        _too_big_logger.warning(
+            "request body over %s bytes refused: %s %s",
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+        )
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = exceptions.ParseError(f"The request body is larger than the {limit} bytes accepted.")
     if isinstance(exc, DomainError):
         return Response(_body(exc.code, exc.message, exc.extra), status=exc.status)
     if isinstance(exc, DjangoValidationError):
@@ -123,8 +198,8 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Http404 | exceptions.NotFound):
         return Response(_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
-    if isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+    if isinstance(exc, PermissionDenied):  # contacts/access.py says which change is refused
+        exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, exceptions.ValidationError):
         pairs = _flatten(exc.detail)
         message = " ".join(f"{field}: {reason}" if field else reason for field, reason in pairs)

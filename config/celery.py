@@ -4,10 +4,13 @@ prefetched at a time so an emergency message never waits behind a worker's hoard
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 from alerts.schedules import BEAT_SCHEDULE as ALERTS_BEAT_SCHEDULE
+from contacts.campaigns.schedules import BEAT_SCHEDULE as CAMPAIGNS_BEAT_SCHEDULE
 from contacts.portal.schedules import BEAT_SCHEDULE as PORTAL_BEAT_SCHEDULE
+from privacy.schedules import BEAT_SCHEDULE as PRIVACY_BEAT_SCHEDULE
+from reunify.schedules import BEAT_SCHEDULE as REUNIFY_BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -37,6 +40,37 @@ def _add_worker_steps() -> None:
 
 _add_worker_steps()
 
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _redact_worker_logs(logger=None, **kwargs) -> None:
+    """The worker replaces the root logger's handlers with its own (and the task logger gets
+    one): they get the redacting filter too, so a task's traceback or a library's message
+    never writes a phone number, address, code or token (privacy/logredact.py)."""
+    from privacy.logredact import install
+
+    if logger is not None:
+        install(logger)
+
+
+@signals.worker_init.connect
+def _refuse_without_transports(**kwargs) -> None:
+    """A worker outside the embedded install does not start without real transports (see
+    alerts.conf.require_delivery_configured). SystemExit, not an exception: Celery logs and
+    carries on past an exception raised by a signal handler."""
+    from alerts.conf import delivery_problem
+
+    problem = delivery_problem()
+    if problem:
+        raise SystemExit(problem)
+
+
 # Periodic tasks defined in code live here, in one place. Districts add their own (campaigns)
 # in the database through django-celery-beat.
-app.conf.beat_schedule = {**ALERTS_BEAT_SCHEDULE, **PORTAL_BEAT_SCHEDULE}
+app.conf.beat_schedule = {
+    **ALERTS_BEAT_SCHEDULE,
+    **PORTAL_BEAT_SCHEDULE,
+    **PRIVACY_BEAT_SCHEDULE,
+    **REUNIFY_BEAT_SCHEDULE,
+    **CAMPAIGNS_BEAT_SCHEDULE,
+}

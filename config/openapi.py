@@ -31,8 +31,10 @@ ERRORS = {
     400: "`invalid`: a field is wrong (`message` names it, `extra.fields` gives the reasons); "
     "`parse_error`: the body is not readable JSON or form data; `not_collected`: the body holds "
     "a key the district does not collect; or a rule of the service, named by its code.",
-    403: "`not_authenticated`: no valid session or token (the API never answers 401, as session "
-    "authentication comes first); `permission_denied`: the caller's role may not do this.",
+    401: "`not_authenticated` or `authentication_failed`: no valid token or session "
+    "(`WWW-Authenticate: Token`).",
+    403: "`permission_denied`: the caller's role may not do this (a signed-in user with no role, "
+    "on a collection; a role that may see the object but not change it).",
     404: "`not_found`: no such object, or one the caller may not see.",
     409: "`duplicate`: the value is already taken.",
     415: "`unsupported_media_type`: send JSON, form data or multipart.",
@@ -65,23 +67,38 @@ def choice_filter(name: str, choices: Iterable[str], description: str) -> OpenAp
     return OpenApiParameter(name, str, enum=list(choices), description=description)
 
 
-BAD_PAGE = "`invalid`: `limit` or `offset` is not a whole number (`message` names which)."
+BAD_PAGE = (
+    "`invalid`: `limit` or `offset` is not a whole number, or a query parameter is not one this "
+    "list takes (`message` names which)."
+)
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
 def paged_lists_refuse_bad_pages(result, generator, request, public):
     """Postprocessing hook: every paginated list answers 400 to a `limit` or `offset` that is not
-    a whole number (config.api.Pagination), whatever else its 400 means."""
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
+    a whole number (config.api.Pagination) and to a query parameter it does not declare
+    (config.api.ListFilters), whatever else its 400 means; every operation that requires
+    authentication answers 401 without it; and every operation that reads a body answers 400 to
+    one it cannot parse and 415 to a media type it does not take (DRF's parsers). Reading one
+    object is a 404 for every caller who may not see it, a signed-in user with no role included
+    (privacy.permissions.IsStaffMember): never a 403."""
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if operation.get("security") != [{}] and "401" not in responses:
+                responses["401"] = {"description": ERRORS[401], "content": _ERROR}
+            if method == "get" and "{" in path and operation.get("security") != [{}]:
+                responses.pop("403", None)
+            if "requestBody" in operation:
+                for status in ("400", "415"):
+                    responses.setdefault(
+                        status, {"description": ERRORS[int(status)], "content": _ERROR}
+                    )
             if not any(p.get("name") == "limit" for p in operation.get("parameters", ())):
                 continue
-            bad = operation["responses"].get("400")
+            bad = responses.get("400")
             if bad is None:
-                ref = {"$ref": "#/components/schemas/Error"}
-                operation["responses"]["400"] = {
-                    "description": BAD_PAGE,
-                    "content": {"application/json": {"schema": ref}},
-                }
+                responses["400"] = {"description": BAD_PAGE, "content": _ERROR}
             else:
                 bad["description"] = f"{bad['description']} Or {BAD_PAGE}"
     return result

@@ -45,11 +45,7 @@ def next_channel(request: FallbackRequest) -> Destination | None:
     person = Person.objects.filter(pk=request.recipient_person_id).first()
     if person is None:
         return None
-    reachable = [
-        p
-        for p in person.contact_points.all().order_by("id")
-        if p.status in (ContactPoint.Status.UNVERIFIED, ContactPoint.Status.VERIFIED)
-    ]
+    reachable = list(ContactPoint.objects.reachable().filter(person=person).order_by("id"))
     candidates = [(p, "sms") for p in reachable if p.kind == "phone" and p.sms_capable]
     candidates += [(p, "voice") for p in reachable if p.kind == "phone"]
     candidates += [(p, "email") for p in reachable if p.kind == "email"]

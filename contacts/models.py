@@ -23,6 +23,16 @@ class School(models.Model):
         return self.name
 
 
+class StudentQuerySet(models.QuerySet):
+    def children_of(self, person_ids) -> "StudentQuerySet":
+        """The active students these people are a custodial legal guardian of (siblings in
+        every school). `person_ids` is an id, a list of ids or a queryset of ids."""
+        if isinstance(person_ids, int):
+            person_ids = [person_ids]
+        links = StudentContact.objects.guardianships().filter(person_id__in=person_ids)
+        return self.filter(active=True, pk__in=links.values("student_id"))
+
+
 class Student(models.Model):
     sis_id = models.CharField(max_length=64, unique=True)
     first_name = models.CharField(max_length=100)
@@ -33,6 +43,8 @@ class Student(models.Model):
     home_language = models.CharField(max_length=16, default="en")
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudentQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -46,6 +58,17 @@ class Student(models.Model):
         return f"{self.preferred_name or self.first_name} {self.last_name}"
 
 
+class PersonQuerySet(models.QuerySet):
+    def guardians_of(self, student_ids) -> "PersonQuerySet":
+        """The custodial legal guardians of these students: the adults who may sign in to the
+        portal for them and who are told of changes. `student_ids` is an id, a list of ids or a
+        queryset of ids."""
+        if isinstance(student_ids, int):
+            student_ids = [student_ids]
+        links = StudentContact.objects.guardianships().filter(student_id__in=student_ids)
+        return self.filter(pk__in=links.values("person_id"))
+
+
 class Person(models.Model):
     """An adult: a guardian or another contact. Never a user account."""
 
@@ -54,6 +77,8 @@ class Person(models.Model):
     preferred_language = models.CharField(max_length=16, default="en")  # BCP 47
     sis_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -65,6 +90,12 @@ class Person(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class ContactPointQuerySet(models.QuerySet):
+    def reachable(self) -> "ContactPointQuerySet":
+        """Contact points a message may be sent to: not known invalid, not opted out."""
+        return self.filter(status__in=ContactPoint.REACHABLE_STATUSES)
 
 
 class ContactPoint(models.Model):
@@ -84,6 +115,9 @@ class ContactPoint(models.Model):
         INVALID = "invalid", "Invalid"
         OPTED_OUT = "opted_out", "Opted out"
 
+    # The statuses a message may be sent to; `reachable` and `objects.reachable()` both use it.
+    REACHABLE_STATUSES = (Status.UNVERIFIED, Status.VERIFIED)
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # E.164 for a phone, lower-case for an email.
@@ -97,6 +131,8 @@ class ContactPoint(models.Model):
     # Where it came from: an SIS import may remove what the SIS gave, never what a parent added.
     source = models.CharField(max_length=8, default="staff")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactPointQuerySet.as_manager()
 
     class Meta:
         ordering = ["person_id", "kind", "id"]
@@ -121,7 +157,20 @@ class ContactPoint(models.Model):
 
     @property
     def reachable(self) -> bool:
-        return self.status in (self.Status.UNVERIFIED, self.Status.VERIFIED)
+        return self.status in self.REACHABLE_STATUSES
+
+
+class StudentContactQuerySet(models.QuerySet):
+    def guardianships(self) -> "StudentContactQuerySet":
+        """The links of a custodial legal guardian to an active student: legal guardian and not
+        barred from the child. The one definition of "the guardians of a student" and "the
+        children of a guardian"; stated without a negation so that it applies to the very link it
+        sits beside even inside a filter across a multi-valued relation."""
+        return self.filter(
+            legal_guardian=True,
+            student__active=True,
+            pickup_status__in=StudentContact.CUSTODIAL_PICKUP,
+        )
 
 
 class StudentContact(models.Model):
@@ -153,6 +202,10 @@ class StudentContact(models.Model):
         PORTAL = "portal", "Parent portal"
         STAFF = "staff", "Staff"
 
+    # Every pickup status but prohibited: a legal guardian with a restriction on record (a court
+    # order) is no longer treated as a guardian of that child anywhere.
+    CUSTODIAL_PICKUP = (Pickup.ALLOWED, Pickup.PENDING, Pickup.NOT_ALLOWED)
+
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="contacts")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="student_links")
     relationship = models.CharField(max_length=16, choices=Relationship.choices)
@@ -167,6 +220,8 @@ class StudentContact(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudentContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["student_id", models.F("emergency_priority").asc(nulls_last=True), "id"]

@@ -2,7 +2,9 @@
 
 Each service validates its input, writes in one transaction, and records an audit entry (who,
 what, before, after) in that same transaction. `actor` is a staff user, or a label string for
-writes that no staff user makes ("portal:person:12", "import:oneroster", "system"). Errors are
+writes that no staff user makes ("portal:person:12", "import:oneroster", "system"). A staff
+actor is checked by contacts/access.py before anything is written (django's PermissionDenied, a
+403 in the API), so no caller reaches a write its role may not make. Errors are
 `privacy.errors.DomainError` with a code and the field they concern.
 """
 
@@ -19,6 +21,7 @@ from privacy.errors import Conflict, DomainError, NotCollected
 from privacy.minimisation import forbidden_keys
 from privacy.services import audit_bulk, audit_record
 
+from . import access
 from .lib.phones import normalize_email, normalize_phone
 from .models import ContactPoint, Person, Student, StudentContact
 
@@ -118,7 +121,19 @@ def _choice(value: str, choices, field: str) -> str:
 def person_create(
     *, actor, first_name: str, last_name: str, preferred_language: str = "en", sis_id=None
 ) -> Person:
-    """Create an adult. Raises DomainError for an empty name or a bad language tag."""
+    """Create an adult linked to no student (a district-wide role, or the portal). Raises
+    DomainError for an empty name or a bad language tag, Conflict for a taken SIS id."""
+    access.require_add_person(actor)
+    return _person_insert(
+        actor=actor,
+        first_name=first_name,
+        last_name=last_name,
+        preferred_language=preferred_language,
+        sis_id=sis_id,
+    )
+
+
+def _person_insert(*, actor, first_name: str, last_name: str, preferred_language: str, sis_id):
     person = Person(
         first_name=_check_name(first_name, "first_name"),
         last_name=_check_name(last_name, "last_name"),
@@ -144,6 +159,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor, person: Person, **changes) -> Person:
     """Change an adult's names or language. Locks the row; raises DomainError on bad values."""
+    access.require_change_person(actor, person)
     _check_changes(changes, ("first_name", "last_name", "preferred_language"))
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(person, PERSON_FIELDS)
@@ -189,6 +205,15 @@ def contact_point_add(
     A new contact point is unverified. `sms_capable` defaults to True for a mobile phone.
     Raises DomainError (field "value") for a bad or duplicate value.
     """
+    access.require_change_person(actor, person)
+    return _contact_point_insert(
+        actor=actor, person=person, kind=kind, value=value, label=label, sms_capable=sms_capable
+    )
+
+
+def _contact_point_insert(
+    *, actor, person: Person, kind: str, value: str, label: str, sms_capable: bool | None
+) -> ContactPoint:
     kind = _choice(kind, ContactPoint.Kind, "kind")
     label = _choice(label, ContactPoint.Label, "label")
     normalized = normalize_contact_value(kind, value)
@@ -216,11 +241,19 @@ def contact_point_add(
 
 @transaction.atomic
 def contact_point_update(*, actor, contact_point: ContactPoint, **changes) -> ContactPoint:
-    """Change a contact point. A changed value is normalised and becomes unverified again."""
+    """Change a contact point. A changed value is normalised and becomes unverified again.
+
+    A staff user may set the status to unverified, invalid or opted out (the family said so at
+    the office), never to verified: only the verification flow (a code the adult received, a
+    YES reply) proves a number works. Nor may staff lift an opt-out: only the adult can (START,
+    or the portal). Both are DomainError `status_not_settable` on field "status"."""
+    access.require_change_person(actor, contact_point.person)
     _check_changes(
         changes, ("value", "label", "sms_capable", "status", "verified_at", "last_failure")
     )
     point = ContactPoint.objects.select_for_update().get(pk=contact_point.pk)
+    if "status" in changes and access.is_staff_actor(actor):
+        _check_staff_status(point.status, changes["status"])
     before = snapshot(point, CONTACT_POINT_FIELDS)
     if "value" in changes:
         value = normalize_contact_value(point.kind, changes["value"])
@@ -260,6 +293,31 @@ def contact_point_update(*, actor, contact_point: ContactPoint, **changes) -> Co
     return point
 
 
+STAFF_SETTABLE_STATUSES = (
+    ContactPoint.Status.UNVERIFIED,
+    ContactPoint.Status.INVALID,
+    ContactPoint.Status.OPTED_OUT,
+)
+
+
+def _check_staff_status(current: str, wanted: str) -> None:
+    if wanted == current:
+        return
+    if wanted not in STAFF_SETTABLE_STATUSES:
+        raise DomainError(
+            f"status: staff may set {', '.join(STAFF_SETTABLE_STATUSES)}; a contact point becomes "
+            "verified only when the adult confirms it.",
+            code="status_not_settable",
+            field="status",
+        )
+    if current == ContactPoint.Status.OPTED_OUT:
+        raise DomainError(
+            "status: the adult opted out; only they can opt in again (reply START, or the portal).",
+            code="status_not_settable",
+            field="status",
+        )
+
+
 def contact_point_mark_invalid(*, actor, contact_point: ContactPoint, reason: str) -> ContactPoint:
     """A carrier or mail server said this contact point does not work."""
     return contact_point_update(
@@ -272,6 +330,7 @@ def contact_point_mark_invalid(*, actor, contact_point: ContactPoint, reason: st
 
 @transaction.atomic
 def contact_point_remove(*, actor, contact_point: ContactPoint) -> None:
+    access.require_change_person(actor, contact_point.person)
     before = snapshot(contact_point, CONTACT_POINT_FIELDS) | {"person": contact_point.person_id}
     audit_record(
         actor=actor, action="contacts.contact_point.removed", obj=contact_point, before=before
@@ -357,8 +416,12 @@ def student_contact_add(
     source: str = StudentContact.Source.STAFF,
 ) -> StudentContact:
     """Link an adult to a student. Raises Conflict if already linked or the priority is taken."""
-    values = _check_link_values(
-        {
+    access.require_change_student_contacts(actor, student)
+    return _link_insert(
+        actor=actor,
+        student=student,
+        person=person,
+        values={
             "relationship": relationship,
             "legal_guardian": legal_guardian,
             "lives_with": lives_with,
@@ -366,8 +429,12 @@ def student_contact_add(
             "pickup_status": pickup_status,
             "receives_notifications": receives_notifications,
             "source": source,
-        }
+        },
     )
+
+
+def _link_insert(*, actor, student: Student, person: Person, values: dict) -> StudentContact:
+    values = _check_link_values(values)
     # Serialise changes to one student's contacts so two priority checks cannot interleave.
     Student.objects.select_for_update().filter(pk=student.pk).first()
     if StudentContact.objects.filter(student=student, person=person).exists():
@@ -395,8 +462,85 @@ def student_contact_add(
 
 
 @transaction.atomic
+def student_contact_add_new_person(
+    *,
+    actor,
+    student: Student,
+    first_name: str,
+    last_name: str,
+    preferred_language: str = "en",
+    contact_points: Iterable[dict] = (),
+    relationship: str,
+    legal_guardian: bool = False,
+    lives_with: bool = False,
+    emergency_priority: int | None = None,
+    pickup_status: str = StudentContact.Pickup.NOT_ALLOWED,
+    receives_notifications: bool = True,
+    source: str = StudentContact.Source.STAFF,
+) -> StudentContact:
+    """Add a new adult, with their phones and emails, as a contact of `student`, in one
+    transaction: staff who may change the student's contacts add an adult the district did not
+    know yet (an adult linked to no student is theirs to see only once linked).
+
+    `contact_points` are dicts of kind, value and optionally label and sms_capable. Each write is
+    audited as its own service would audit it. A bad value anywhere rolls everything back and is
+    a DomainError naming the field inside the new adult (`new_person.contact_points[1].value`)."""
+    access.require_change_student_contacts(actor, student)
+    person = _nested(
+        "new_person",
+        lambda: _person_insert(
+            actor=actor,
+            first_name=first_name,
+            last_name=last_name,
+            preferred_language=preferred_language,
+            sis_id=None,
+        ),
+    )
+    for index, point in enumerate(contact_points):
+        _nested(
+            f"new_person.contact_points[{index}]",
+            lambda point=point: _contact_point_insert(
+                actor=actor,
+                person=person,
+                kind=point.get("kind", ""),
+                value=point.get("value", ""),
+                label=point.get("label") or ContactPoint.Label.MOBILE,
+                sms_capable=point.get("sms_capable"),
+            ),
+        )
+    return _link_insert(
+        actor=actor,
+        student=student,
+        person=person,
+        values={
+            "relationship": relationship,
+            "legal_guardian": legal_guardian,
+            "lives_with": lives_with,
+            "emergency_priority": emergency_priority,
+            "pickup_status": pickup_status,
+            "receives_notifications": receives_notifications,
+            "source": source,
+        },
+    )
+
+
+def _nested(prefix: str, write):
+    """Run `write`; a DomainError it raises names its field under `prefix`."""
+    try:
+        return write()
+    except DomainError as exc:
+        field = f"{prefix}.{exc.field}" if exc.field else prefix
+        message = exc.message
+        if exc.field and message.startswith(f"{exc.field}:"):
+            message = f"{field}:{message[len(exc.field) + 1 :]}"
+        kind = Conflict if isinstance(exc, Conflict) else DomainError
+        raise kind(message, code=exc.code, field=field, status=exc.status) from exc
+
+
+@transaction.atomic
 def student_contact_update(*, actor, link: StudentContact, **changes) -> StudentContact:
     """Change how an adult relates to a student (priority, pickup status, flags)."""
+    access.require_change_student_contacts(actor, link.student)
     _check_changes(changes, LINK_FIELDS)
     values = _check_link_values(changes)
     Student.objects.select_for_update().filter(pk=link.student_id).first()
@@ -417,6 +561,7 @@ def student_contact_update(*, actor, link: StudentContact, **changes) -> Student
 
 @transaction.atomic
 def student_contact_remove(*, actor, link: StudentContact) -> None:
+    access.require_change_student_contacts(actor, link.student)
     before = snapshot(link, LINK_FIELDS) | {"student": link.student_id, "person": link.person_id}
     audit_record(actor=actor, action="contacts.student_contact.removed", obj=link, before=before)
     link.delete()
@@ -427,6 +572,7 @@ def student_contacts_reorder(*, actor, student: Student, person_ids: list[int]) 
     """Make `person_ids` the student's emergency contacts, priorities 1..n in that order; every
     other adult of the student stops being an emergency contact. Raises DomainError if an id is
     not a contact of the student, is repeated, or is prohibited from pickup."""
+    access.require_change_student_contacts(actor, student)
     Student.objects.select_for_update().filter(pk=student.pk).first()
     links = {
         link.person_id: link

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccessLogEntry, AuditEntry
+from .models import AccessLogEntry, AuditEntry, Disclosure, StaffContact
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,3 +25,17 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ReadOnlyAdmin):
+    list_display = ("disclosed_at", "student_id", "party", "basis", "approved_by_label")
+    list_filter = ("basis",)
+
+
+@admin.register(StaffContact)
+class StaffContactAdmin(admin.ModelAdmin):
+    """Where agency-request alerts reach a staff member by SMS, and in which language."""
+
+    list_display = ("user", "language")
+    raw_id_fields = ("user",)

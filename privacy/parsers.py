@@ -42,10 +42,16 @@ def check_json_shape(data) -> None:
 
 
 class _Guarded:
+    """Refuse a body naming what the district does not collect: a JSON key at any depth, a form
+    field, a multipart part (a file part too). Query strings get the same check once for the
+    whole API (config.api.ForbiddenQueryKeysMiddleware)."""
+
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
-        payload = data.data if isinstance(data, parsers.DataAndFiles) else data
-        keys = forbidden_keys(payload)
+        if isinstance(data, parsers.DataAndFiles):
+            keys = forbidden_keys(data.data) + forbidden_keys({name: None for name in data.files})
+        else:
+            keys = forbidden_keys(data)
         if keys:
             raise NotCollected(keys)
         return data

@@ -3,6 +3,7 @@
 import os
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -18,6 +19,31 @@ from tests.factories import (
     StudentFactory,
     UserFactory,
 )
+
+# Browser tests (tests/browser and the apps' own) share one Chromium, Debian's, driven by
+# Playwright's sync API; a second sync Playwright in the same process would fail, since the
+# first runs its event loop in this thread. The ORM calls the tests make between browser steps
+# are still synchronous and safe.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def pytest_configure(config):
@@ -56,6 +82,16 @@ def _eager_celery_unless_integration(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _explicit_test_transports(settings):
+    """Messages go to the console transport in every test, embedded or on PostgreSQL (where the
+    default would be Twilio and SMTP); tests of delivery point a channel at the local fakes
+    (tests/alerts/conftest.py: fake_twilio, fake_smtp), which override this."""
+    settings.ALERTS_TRANSPORT_SMS = "console"
+    settings.ALERTS_TRANSPORT_VOICE = "console"
+    settings.ALERTS_TRANSPORT_EMAIL = "console"
 
 
 @pytest.fixture

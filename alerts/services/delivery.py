@@ -208,8 +208,11 @@ def after_failure(message: Message, *, code: str) -> None:
 def fall_back(message: Message, *, reason: str) -> Message | None:
     """Queue the same notification on the next channel of the same person, or, when the
     caller asked for it, to the next contact. Never returns to a (contact point, channel) pair
-    the chain already tried."""
+    the chain already tried. When nothing is left to try (or the message's fallback is
+    "none"), the message's reply flow hears it through `registry.notify_fallback_exhausted`
+    on commit."""
     if message.fallback == Fallback.NONE:
+        _exhausted(message, reason=reason)
         return None
     tried = [list(t) for t in (message.tried or [])]
     request = registry.FallbackRequest(
@@ -227,16 +230,14 @@ def fall_back(message: Message, *, reason: str) -> Message | None:
         destination = registry.resolve_next_contact(request)
     if destination is None:
         logger.info("alerts no fallback left: message=%s", message.pk)
+        _exhausted(message, reason=reason)
         return None
     if (
         destination.contact_point_id is not None
-        and (
-            destination.contact_point_id,
-            destination.channel,
-        )
-        in request.tried
+        and (destination.contact_point_id, destination.channel) in request.tried
     ):
         logger.warning("alerts fallback resolver returned a tried destination: %s", message.pk)
+        _exhausted(message, reason=reason)
         return None
     person = destination.recipient_person_id or message.recipient_person_id
     tried.append([destination.contact_point_id, destination.channel, person])
@@ -255,10 +256,29 @@ def fall_back(message: Message, *, reason: str) -> Message | None:
         fallback=message.fallback,
         fallback_context=message.fallback_context,
         reply_flow=message.reply_flow,
+        reply_ref=message.reply_ref,
+        cause_type=message.cause_type,
+        cause_id=message.cause_id,
         bulk=message.lane == Lane.BULK,
         fallback_of=message,
         tried=tried,
     )
+
+
+def _exhausted(message: Message, *, reason: str) -> None:
+    """The chain ran out: tell the message's flow once the failure is committed."""
+    if not message.reply_flow:
+        return
+    event = registry.FallbackExhausted(
+        message_id=message.pk,
+        flow=message.reply_flow,
+        recipient_person_id=message.recipient_person_id,
+        reason=reason,
+        cause_type=message.cause_type,
+        cause_id=message.cause_id,
+        context=dict(message.fallback_context or {}),
+    )
+    transaction.on_commit(lambda: registry.notify_fallback_exhausted(event))
 
 
 # --- campaign (bulk) lane --------------------------------------------------------------------

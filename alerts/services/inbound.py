@@ -1,6 +1,7 @@
 """Inbound SMS: opt-out keywords, help, and replies handed to the flow that asked."""
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,8 +22,12 @@ STOP_WORDS = frozenset(
 START_WORDS = frozenset({"start", "unstop", "iniciar", "batdau", "ابدأ", "ابدا"})
 HELP_WORDS = frozenset({"help", "info", "ayuda", "giupdo", "trogiup", "مساعدة"})
 
-# How long after a message a reply is still taken as an answer to it.
+# How long after a message a reply is still taken as an answer to it, and how many of the
+# newest messages to one number are considered.
 REPLY_WINDOW = timedelta(hours=72)
+REPLY_CANDIDATES = 50
+# A message reference quoted in a reply ("YES 4821"): a word of 3 to 12 letters or digits.
+_REFERENCE = re.compile(r"\b([0-9A-Za-z]{3,12})\b")
 
 
 def normalise(text: str) -> str:
@@ -45,8 +50,9 @@ def inbound_receive(*, provider_id: str, from_address: str, body: str) -> Inboun
 
     STOP-type words suppress the number (SMS to it then fail as opted out) and tell the contact
     point's owner; START-type words lift that; HELP returns the help text in the language of
-    the last message we sent to the number. Anything else goes to the reply handler of the flow
-    of the newest message sent to this number in the last 72 hours, inside this transaction, so
+    the last message we sent to the number. Anything else goes to the reply handler of the
+    conversation it answers (`reply_target`: a quoted reference, else the open conversation of
+    the highest-priority flow, newest first; see alerts.registry), inside this transaction, so
     the flow's change and the inbound record commit together (a handler that raises rolls both
     back and the webhook answers 500, which makes Twilio retry). A repeated webhook (same
     MessageSid) changes nothing."""
@@ -109,24 +115,12 @@ def _notify(last: Message | None, address: str, status: str, keyword: str) -> No
 
 
 def _route_reply(inbound: InboundMessage, body: str, keyword: str) -> str:
-    target = (
-        Message.objects.filter(
-            address=inbound.from_address,
-            channel=Channel.SMS,
-            created_at__gte=timezone.now() - REPLY_WINDOW,
-            status__in=[Message.Status.SENT, Message.Status.DELIVERED, Message.Status.SENDING],
-        )
-        .exclude(reply_flow="")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    """Hand the reply to the conversation it answers (the rules are alerts.registry's)."""
+    target = reply_target(inbound.from_address, body)
     if target is None:
         return InboundMessage.Outcome.UNROUTED
-    handler = registry.reply_handler_for(target.reply_flow)
     inbound.in_reply_to = target
-    if handler is None:
-        logger.warning("alerts reply flow has no handler: message=%s", target.pk)
-        return InboundMessage.Outcome.UNROUTED
+    handler = registry.reply_handler_for(target.reply_flow)
     handler(
         registry.Reply(
             message_id=target.pk,
@@ -137,6 +131,41 @@ def _route_reply(inbound: InboundMessage, body: str, keyword: str) -> str:
             keyword=keyword,
             affirmative=keyword in registry.AFFIRMATIVE,
             negative=keyword in registry.NEGATIVE,
+            context=dict(target.fallback_context or {}),
         )
     )
     return InboundMessage.Outcome.ROUTED
+
+
+def reply_target(address: str, body: str) -> Message | None:
+    """The message a reply from `address` answers: among the recent messages to it whose flow
+    has a handler and still calls them open, the one whose reference the reply quotes, else the
+    newest of the flow with the highest priority. None when no conversation waits."""
+    recent = list(
+        Message.objects.filter(
+            address=address,
+            channel=Channel.SMS,
+            created_at__gte=timezone.now() - REPLY_WINDOW,
+            status__in=[Message.Status.SENT, Message.Status.DELIVERED, Message.Status.SENDING],
+        )
+        .exclude(reply_flow="")
+        .order_by("-created_at", "-id")[:REPLY_CANDIDATES]
+    )
+    candidates = []
+    for message in recent:
+        if registry.reply_handler_for(message.reply_flow) is None:
+            logger.warning("alerts reply flow has no handler: message=%s", message.pk)
+        else:
+            candidates.append(message)
+    quoted = {word.casefold() for word in _REFERENCE.findall(body)}
+
+    def rank(message: Message) -> tuple[bool, int]:
+        named = bool(message.reply_ref) and message.reply_ref.casefold() in quoted
+        return (not named, -registry.reply_priority(message.reply_flow))
+
+    # sorted() is stable: within one rank the messages stay newest first.
+    ranked = sorted(candidates, key=rank)
+    for message in ranked:
+        if registry.reply_open(message.reply_flow, message.pk):
+            return message
+    return None

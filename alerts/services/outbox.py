@@ -1,11 +1,14 @@
 """Writing to the outbox and handing rows to the broker."""
 
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -17,9 +20,15 @@ logger = logging.getLogger(__name__)
 
 QUEUE_FOR_LANE = {Lane.EMERGENCY: "emergency", Lane.DEFAULT: "default", Lane.BULK: "bulk"}
 
-# Rows per INSERT and per idempotency-key lookup in messages_queue_many (SQLite caps the number
-# of parameters in one statement).
+# Rows per INSERT and per idempotency-key lookup (SQLite caps the number of parameters in one
+# statement).
 MANY_CHUNK = 500
+# Messages rendered and written per transaction by messages_queue_many's bulk path.
+BULK_CHUNK = 1000
+
+# "reunify.case", "campaigns.campaign": an app label and a model name.
+CAUSE_TYPE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+CAUSE_TYPE = re.compile(CAUSE_TYPE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,10 @@ class OutgoingMessage:
     fallback: str = Fallback.CHANNEL
     fallback_context: dict[str, Any] = field(default_factory=dict)
     reply_flow: str = ""
+    reply_ref: str = ""
     bulk: bool | None = None
+    cause_type: str = ""
+    cause_id: int | None = None
 
 
 def _lane(*, emergency: bool, bulk: bool | None, purpose: str) -> str:
@@ -48,11 +60,17 @@ def _lane(*, emergency: bool, bulk: bool | None, purpose: str) -> str:
     return Lane.EMERGENCY if emergency else Lane.BULK if bulk else Lane.DEFAULT
 
 
-def _check(channel: str, fallback: str) -> None:
-    if channel not in Channel.values:
-        raise ValueError(f"unknown channel {channel!r}")
-    if fallback not in Fallback.values:
-        raise ValueError(f"unknown fallback {fallback!r}")
+def _check(item: OutgoingMessage) -> None:
+    if item.channel not in Channel.values:
+        raise ValueError(f"unknown channel {item.channel!r}")
+    if item.fallback not in Fallback.values:
+        raise ValueError(f"unknown fallback {item.fallback!r}")
+    if item.cause_type and not CAUSE_TYPE.fullmatch(item.cause_type):
+        raise ValueError(f"cause_type {item.cause_type!r} is not an app label and a model name")
+    if item.cause_id is not None and not item.cause_type:
+        raise ValueError("cause_id needs a cause_type")
+    if len(item.reply_ref) > 12 or (item.reply_ref and not item.reply_flow):
+        raise ValueError("reply_ref is at most 12 characters and needs a reply_flow")
 
 
 def _render(template_key: str, language: str, channel: str, context: dict) -> tuple[str, str]:
@@ -60,6 +78,47 @@ def _render(template_key: str, language: str, channel: str, context: dict) -> tu
         return render_template(template_key, language, channel, context)
     except KeyError as exc:
         raise ValueError(f"template {template_key!r} cannot be rendered: missing {exc}") from exc
+
+
+def build_message(
+    item: OutgoingMessage,
+    *,
+    now: datetime,
+    fallback_of: Message | None = None,
+    tried: list | None = None,
+) -> Message:
+    """The one definition of an outbox row (unsaved): checked, rendered now in the recipient's
+    language (English if we lack theirs), laned. Raises ValueError for an unknown channel or
+    fallback, a malformed cause, or a template the context cannot fill."""
+    _check(item)
+    lang = language_for(item.language)
+    context = {**item.context, "reply_ref": item.reply_ref} if item.reply_ref else item.context
+    subject, body = _render(item.template_key, lang, item.channel, context)
+    return Message(
+        channel=item.channel,
+        address=item.address,
+        purpose=item.purpose,
+        template_key=item.template_key,
+        language=lang,
+        context=item.context,
+        subject=subject[:200],
+        body=body,
+        emergency=item.emergency,
+        lane=_lane(emergency=item.emergency, bulk=item.bulk, purpose=item.purpose),
+        recipient_person_id=item.recipient_person_id,
+        contact_point_id=item.contact_point_id,
+        next_attempt_at=now,
+        enqueued_at=now,
+        fallback=item.fallback,
+        fallback_context=item.fallback_context or {},
+        fallback_of=fallback_of,
+        reply_flow=item.reply_flow,
+        reply_ref=item.reply_ref,
+        cause_type=item.cause_type,
+        cause_id=item.cause_id,
+        tried=tried or [[item.contact_point_id, item.channel, item.recipient_person_id]],
+        idempotency_key=item.idempotency_key,
+    )
 
 
 def message_queue(
@@ -77,7 +136,10 @@ def message_queue(
     fallback: str = Fallback.CHANNEL,
     fallback_context: dict[str, Any] | None = None,
     reply_flow: str = "",
+    reply_ref: str = "",
     bulk: bool | None = None,
+    cause_type: str = "",
+    cause_id: int | None = None,
     fallback_of: Message | None = None,
     tried: list | None = None,
 ) -> Message:
@@ -91,108 +153,121 @@ def message_queue(
     default any purpose starting with "campaign") go to the rate-limited bulk lane.
     `fallback` says what happens after a permanent failure: nothing, the next channel of the
     same person, or that and then the next contact (resolved through alerts.registry).
-    Raises ValueError for an unknown channel, template key or a context missing a field."""
-    _check(channel, fallback)
+    `reply_flow` names the flow that owns replies, `reply_ref` an optional short reference a
+    reply may quote (offered to the template as `{reply_ref}`). `cause_type`/`cause_id` name
+    what caused the message (a case, a campaign); fallbacks inherit them. Raises ValueError for
+    an unknown channel, a malformed cause, a template key or a context missing a field."""
+    item = OutgoingMessage(
+        channel=channel,
+        address=address,
+        purpose=purpose,
+        template_key=template_key,
+        language=language,
+        context=context,
+        idempotency_key=idempotency_key,
+        recipient_person_id=recipient_person_id,
+        contact_point_id=contact_point_id,
+        emergency=emergency,
+        fallback=fallback,
+        fallback_context=fallback_context or {},
+        reply_flow=reply_flow,
+        reply_ref=reply_ref,
+        bulk=bulk,
+        cause_type=cause_type,
+        cause_id=cause_id,
+    )
+    _check(item)
     existing = Message.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    lang = language_for(language)
-    subject, body = _render(template_key, lang, channel, context)
-    lane = _lane(emergency=emergency, bulk=bulk, purpose=purpose)
-    now = timezone.now()
+    message = build_message(item, now=timezone.now(), fallback_of=fallback_of, tried=tried)
     with transaction.atomic():
-        message, created = Message.objects.get_or_create(
-            idempotency_key=idempotency_key,
-            defaults={
-                "channel": channel,
-                "address": address,
-                "purpose": purpose,
-                "template_key": template_key,
-                "language": lang,
-                "context": context,
-                "subject": subject[:200],
-                "body": body,
-                "emergency": emergency,
-                "lane": lane,
-                "recipient_person_id": recipient_person_id,
-                "contact_point_id": contact_point_id,
-                "next_attempt_at": now,
-                "enqueued_at": now,
-                "fallback": fallback,
-                "fallback_context": fallback_context or {},
-                "fallback_of": fallback_of,
-                "reply_flow": reply_flow,
-                "tried": tried or [[contact_point_id, channel, recipient_person_id]],
-            },
-        )
-        if created:
-            message_id = message.pk
-            transaction.on_commit(lambda: enqueue(message_id, lane, channel))
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves our transaction usable
+                message.save(force_insert=True)
+        except IntegrityError:
+            winner = Message.objects.filter(idempotency_key=idempotency_key).first()
+            if winner is None:
+                raise
+            return winner
+        message_id, lane = message.pk, message.lane
+        transaction.on_commit(lambda: enqueue(message_id, lane, channel))
     return message
 
 
-def messages_queue_many(*, messages: Iterable[OutgoingMessage]) -> int:
-    """Write many messages to the outbox at once (a campaign, a case notifying every contact)
-    and enqueue them once the caller's transaction commits. Returns how many rows it wrote.
+def messages_queue_many(
+    *, messages: Iterable[OutgoingMessage], chunk_size: int = BULK_CHUNK
+) -> int:
+    """Write many messages to the outbox (a campaign, a case notifying every contact) and
+    enqueue them on commit. Returns how many rows it wrote.
 
     The same guarantees as `message_queue` for each message: idempotent on the key (keys that
     exist already, or appear twice in `messages`, are skipped; a row written concurrently by
-    someone else wins and is left to its writer), rendered now in the recipient's language,
-    laned by emergency/purpose. All rows are written in one transaction (the caller's, or one
-    of its own), with multi-row INSERTs. On commit, emergency and default messages get a task
-    each; campaign messages get dispatcher kicks per channel, since the dispatcher claims them
-    in batches. Nothing is written if any message is invalid: raises ValueError as
-    `message_queue` does, before touching the database."""
+    someone else wins and is left to its writer), rendered in the recipient's language, laned
+    by emergency/purpose. Rows go in with multi-row INSERTs. On commit, emergency and default
+    messages get a task each; campaign messages get dispatcher kicks per channel, since the
+    dispatcher claims them in batches.
+
+    Inside the caller's transaction: everything is rendered first and written in that
+    transaction, so nothing is written if any message is invalid (ValueError, before touching
+    the database), and nothing is enqueued before the caller commits.
+
+    Outside a transaction (the bulk path: a campaign fanning out to 175,000 guardians):
+    `messages` is read lazily, `chunk_size` messages at a time; each chunk is rendered, then
+    written in a transaction of its own and enqueued when that commits, so sending starts while
+    later chunks are being written and memory stays bounded. Atomic per chunk, idempotent per
+    key: after a crash or a ValueError in a later chunk, the chunks before it stay written and
+    queued, and calling again with the same messages writes only the rest."""
+    if not transaction.get_autocommit():
+        rows = _build_all(messages)
+        with transaction.atomic():
+            written = _insert(rows)
+    else:
+        written = 0
+        for chunk in _chunks(messages, chunk_size):
+            rows = _build_all(chunk)
+            with transaction.atomic():
+                written += _insert(rows)
+    logger.info("alerts queued many: written=%s", written)
+    return written
+
+
+def _chunks(items: Iterable[OutgoingMessage], size: int) -> Iterator[list[OutgoingMessage]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, max(1, size))):
+        yield chunk
+
+
+def _build_all(items: Iterable[OutgoingMessage]) -> dict[str, Message]:
     now = timezone.now()
     rows: dict[str, Message] = {}
-    for item in messages:
-        _check(item.channel, item.fallback)
-        if item.idempotency_key in rows:
-            continue
-        lang = language_for(item.language)
-        subject, body = _render(item.template_key, lang, item.channel, item.context)
-        rows[item.idempotency_key] = Message(
-            channel=item.channel,
-            address=item.address,
-            purpose=item.purpose,
-            template_key=item.template_key,
-            language=lang,
-            context=item.context,
-            subject=subject[:200],
-            body=body,
-            emergency=item.emergency,
-            lane=_lane(emergency=item.emergency, bulk=item.bulk, purpose=item.purpose),
-            recipient_person_id=item.recipient_person_id,
-            contact_point_id=item.contact_point_id,
-            next_attempt_at=now,
-            enqueued_at=now,
-            fallback=item.fallback,
-            fallback_context=item.fallback_context,
-            reply_flow=item.reply_flow,
-            tried=[[item.contact_point_id, item.channel, item.recipient_person_id]],
-            idempotency_key=item.idempotency_key,
-        )
+    for item in items:
+        if item.idempotency_key not in rows:
+            rows[item.idempotency_key] = build_message(item, now=now)
+    return rows
+
+
+def _insert(rows: dict[str, Message]) -> int:
+    """Write the rows whose keys are new, inside the current transaction, and enqueue them when
+    it commits."""
     keys = list(rows)
-    with transaction.atomic():
-        for start in range(0, len(keys), MANY_CHUNK):
-            chunk = keys[start : start + MANY_CHUNK]
-            existing = Message.objects.filter(idempotency_key__in=chunk).order_by()
-            for key in existing.values_list("idempotency_key", flat=True):
-                del rows[key]
-        new = list(rows.values())
-        # ignore_conflicts: a concurrent writer of the same key wins instead of failing us.
-        Message.objects.bulk_create(new, batch_size=MANY_CHUNK, ignore_conflicts=True)
-        # PostgreSQL does not return ids with ignore_conflicts: read back the rows that need a
-        # task each (duplicates of a concurrent writer's rows are harmless: delivery claims).
-        to_deliver: list[tuple[int, str, str]] = []
-        per_task = [m.idempotency_key for m in new if m.lane != Lane.BULK or conf.eager()]
-        for start in range(0, len(per_task), MANY_CHUNK):
-            chunk = per_task[start : start + MANY_CHUNK]
-            found = Message.objects.filter(idempotency_key__in=chunk).order_by()
-            to_deliver += found.values_list("pk", "lane", "channel")
-        bulk_channels = sorted({m.channel for m in new if m.lane == Lane.BULK})
+    for start in range(0, len(keys), MANY_CHUNK):
+        existing = Message.objects.filter(idempotency_key__in=keys[start : start + MANY_CHUNK])
+        for key in existing.order_by().values_list("idempotency_key", flat=True):
+            del rows[key]
+    new = list(rows.values())
+    # ignore_conflicts: a concurrent writer of the same key wins instead of failing us.
+    Message.objects.bulk_create(new, batch_size=MANY_CHUNK, ignore_conflicts=True)
+    # PostgreSQL does not return ids with ignore_conflicts: read back the rows that need a task
+    # each (duplicates of a concurrent writer's rows are harmless: delivery claims).
+    to_deliver: list[tuple[int, str, str]] = []
+    per_task = [m.idempotency_key for m in new if m.lane != Lane.BULK or conf.eager()]
+    for start in range(0, len(per_task), MANY_CHUNK):
+        found = Message.objects.filter(idempotency_key__in=per_task[start : start + MANY_CHUNK])
+        to_deliver += found.order_by().values_list("pk", "lane", "channel")
+    bulk_channels = sorted({m.channel for m in new if m.lane == Lane.BULK})
+    if to_deliver or bulk_channels:
         transaction.on_commit(lambda: _enqueue_many(to_deliver, bulk_channels))
-    logger.info("alerts queued many: written=%s", len(new))
     return len(new)
 
 

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ..models import ContactPoint, Person, School, Student, StudentContact
+from ..services import STAFF_SETTABLE_STATUSES
 
 
 class SchoolOut(serializers.ModelSerializer):
@@ -103,12 +104,45 @@ class ContactPointPatch(serializers.Serializer):
     value = serializers.CharField(max_length=254, required=False)
     label = serializers.ChoiceField(choices=ContactPoint.Label.choices, required=False)
     sms_capable = serializers.BooleanField(required=False)
-    status = serializers.ChoiceField(choices=ContactPoint.Status.choices, required=False)
+    # `verified` is the verification flow's to set, never staff's (services.contact_point_update).
+    status = serializers.ChoiceField(
+        choices=[c for c in ContactPoint.Status.choices if c[0] in STAFF_SETTABLE_STATUSES],
+        required=False,
+        help_text="unverified, invalid or opted_out; only the adult's confirmation makes a "
+        "contact point verified, and only the adult can lift an opt-out.",
+    )
+
+
+class NewContactPointIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContactPoint.Kind.choices)
+    value = serializers.CharField(max_length=254)
+    label = serializers.ChoiceField(
+        choices=ContactPoint.Label.choices, required=False, default="mobile"
+    )
+    sms_capable = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class NewPersonIn(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    preferred_language = serializers.CharField(max_length=16, required=False, default="en")
+    contact_points = NewContactPointIn(many=True, required=False, default=list, max_length=10)
 
 
 class StudentContactIn(serializers.Serializer):
+    """Link an adult to a student: an adult the caller can see (`person`), or a new one with
+    their phones and emails (`new_person`), exactly one of the two."""
+
     student = serializers.IntegerField()
-    person = serializers.IntegerField()
+    person = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="An adult's id."
+    )
+    new_person = NewPersonIn(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A new adult, created with the link in one transaction.",
+    )
     relationship = serializers.ChoiceField(choices=StudentContact.Relationship.choices)
     legal_guardian = serializers.BooleanField(required=False, default=False)
     lives_with = serializers.BooleanField(required=False, default=False)
@@ -121,6 +155,17 @@ class StudentContactIn(serializers.Serializer):
         default=StudentContact.Pickup.NOT_ALLOWED,
     )
     receives_notifications = serializers.BooleanField(required=False, default=True)
+
+    def validate(self, attrs):
+        if attrs.get("person") is not None and attrs.get("new_person") is not None:
+            raise serializers.ValidationError(
+                {"new_person": ["give either person (an id) or new_person, not both."]}
+            )
+        if attrs.get("person") is None and attrs.get("new_person") is None:
+            raise serializers.ValidationError(
+                {"person": ["give person (an adult's id) or new_person (a new adult)."]}
+            )
+        return attrs
 
 
 class StudentContactPatch(serializers.Serializer):

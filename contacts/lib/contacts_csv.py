@@ -10,6 +10,9 @@ is and takes the default for a new relation.
 
 The adult is found by `adult_sis_id`, else by name together with a phone or email already on
 file, else by name among the student's adults; otherwise a new adult is created. Idempotent.
+A row whose `adult_sis_id` names an adult with another first name *and* another last name is
+refused (an id from another system, a typo), unless the run says renames are expected
+(`allow_renames`); every rename that is made is listed in the report.
 What it adds is recorded with source "staff" (the district's own data), so a OneRoster import,
 which manages only what the SIS gave, never removes it.
 Each student's rows are checked together, so priorities may be swapped in one file; a bad row
@@ -189,8 +192,9 @@ class ContactsImport:
     """Set-based: everything the file needs is read in a few queries, every row is decided in
     memory, and the writes happen in bulk in one transaction."""
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, *, allow_renames: bool = False) -> None:
         self.report = report
+        self.allow_renames = allow_renames
         self.new_people: dict[tuple, Row] = {}  # key -> first row that creates the adult
 
     def load(self, groups: dict[int, list[Row]]) -> None:
@@ -287,6 +291,8 @@ class ContactsImport:
                 )
                 continue
             seen.add(key)
+            if self._unexpected_rename(row, key):
+                continue
             current = links[key].values if isinstance(key, int) and key in links else LINK_DEFAULTS
             pickup = row.link.get("pickup_status", current["pickup_status"])
             priority = row.link.get("emergency_priority", current["emergency_priority"])
@@ -335,6 +341,26 @@ class ContactsImport:
             if not moved:
                 return good
 
+    def _unexpected_rename(self, row: Row, key: object) -> bool:
+        """Refuse (and report) a row whose SIS id names an adult with another first and last
+        name, unless renames are allowed: "Mei Martin" silently becoming "Jose Lopez" is an id
+        that collides, far more often than a person who changed both names."""
+        if self.allow_renames or not isinstance(key, int) or not row.adult_sis_id:
+            return False
+        first, last, _ = self.people[key]
+        if first.casefold() == row.first_name.casefold() or (
+            last.casefold() == row.last_name.casefold()
+        ):
+            return False
+        self.report.reject(
+            FILE,
+            row.line,
+            "adult_sis_id",
+            f"SIS id '{row.adult_sis_id}' belongs to {first} {last}, not {row.first_name} "
+            f"{row.last_name}; if the adult was renamed, run with --allow-renames",
+        )
+        return True
+
     @transaction.atomic
     def write(self, decided: dict[int, list[tuple[Row, object]]]) -> None:
         # 1. New adults.
@@ -369,6 +395,12 @@ class ContactsImport:
                 if isinstance(key, int) and pid not in person_updates:
                     first, last, lang = self.people[pid]
                     wanted = (row.first_name, row.last_name, row.language or lang)
+                    if wanted[:2] != (first, last):
+                        sis = f" ({row.adult_sis_id})" if row.adult_sis_id else ""
+                        self.report.note(
+                            f"renamed: {FILE}:{row.line} adult {pid}{sis} "
+                            f"'{first} {last}' -> '{wanted[0]} {wanted[1]}'"
+                        )
                     if wanted != (first, last, lang):
                         person_updates[pid] = Person(
                             pk=pid,
@@ -464,8 +496,11 @@ def _current(links: dict[int, LinkState], key: object) -> int | None:
     return link.values["emergency_priority"] if link else None
 
 
-def import_contacts(path: str | Path, *, progress: bool = False) -> ImportReport:
-    """Import the file. Raises nothing for bad rows: they are in the report."""
+def import_contacts(
+    path: str | Path, *, allow_renames: bool = False, progress: bool = False
+) -> ImportReport:
+    """Import the file. Raises nothing for bad rows: they are in the report. `allow_renames`:
+    a row may rename the adult its `adult_sis_id` names (see the module's docstring)."""
     report = ImportReport()
     text = Path(path).read_text(encoding="utf-8-sig")
     students = dict(Student.objects.values_list("sis_id", "id"))
@@ -477,7 +512,7 @@ def import_contacts(path: str | Path, *, progress: bool = False) -> ImportReport
             report.reject(FILE, line, exc.column, exc.reason)
             continue
         groups[parsed.student_id].append(parsed)
-    job = ContactsImport(report)
+    job = ContactsImport(report, allow_renames=allow_renames)
     job.load(groups)
     decided = {student_id: job.decide(student_id, rows) for student_id, rows in groups.items()}
     job.write(decided)

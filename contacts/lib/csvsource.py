@@ -29,9 +29,15 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """What a run did: counts, the rows it refused (`errors`: nothing of them was written), what
+    it imported but the district should look at (`warnings`: a reference to nobody in the
+    export), and changes worth reading one by one (`notes`: each adult renamed)."""
+
     rows: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -39,15 +45,27 @@ class ImportReport:
     def reject(self, file: str, line: int, column: str, reason: str) -> None:
         self.errors.append(RowError(file, line, column, reason))
 
+    def warn(self, file: str, line: int, column: str, reason: str) -> None:
+        self.warnings.append(RowError(file, line, column, reason))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
     @property
     def rejected_lines(self) -> int:
         return len({(e.file, e.line) for e in self.errors if e.line > 1})
 
     def summary(self) -> str:
+        """One line of counts, then each warning and each note on a line of its own."""
         parts = [f"{self.rows} rows read"]
         parts += [f"{key} {value}" for key, value in sorted(self.counts.items()) if value]
         parts.append(f"{self.rejected_lines} rows rejected")
-        return ", ".join(parts)
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warnings")
+        lines = [", ".join(parts)]
+        lines += [f"warning: {w}" for w in sorted(self.warnings, key=lambda w: (w.file, w.line))]
+        lines += self.notes
+        return "\n".join(lines)
 
 
 class Source:

@@ -19,7 +19,8 @@ guardians and "not allowed" for relatives (OneRoster has no pickup data; see imp
 and the next free emergency priorities in the order the SIS lists them.
 
 Bad rows are reported with file, line, column and reason, and skipped whole; the good rows are
-imported. All writes happen in one transaction after every row was checked, so nothing is ever
+imported. An `agentSourcedIds` entry that names no user of the export (a guardian the SIS did
+not export) is a warning with file, line, column and the id: the rest of the row is imported. All writes happen in one transaction after every row was checked, so nothing is ever
 half-written.
 """
 
@@ -54,6 +55,7 @@ class StudentRow:
     home_language: str
     active: bool
     agents: list[str]
+    line: int = 0
 
 
 @dataclass(slots=True)
@@ -65,6 +67,7 @@ class GuardianRow:
     language: str
     points: list[tuple[str, str, str, bool]]  # (kind, value, label, sms_capable)
     agents: list[str]
+    line: int = 0
 
 
 def _split(cell: str) -> list[str]:
@@ -94,6 +97,7 @@ class OneRosterImport:
         self.enrolled_school: dict[str, str] = {}  # user sourcedId -> school sourcedId
         self.students: dict[str, StudentRow] = {}  # sourcedId -> row
         self.guardians: dict[str, GuardianRow] = {}
+        self.user_ids: set[str] = set()  # every sourcedId of users.csv, whatever its row held
 
     # --- reading -------------------------------------------------------------------------
 
@@ -107,6 +111,7 @@ class OneRosterImport:
         self._read_orgs()
         self._read_enrollments()
         self._read_users()
+        self._warn_dangling_agents()
         self._write()
         return self.report
 
@@ -187,6 +192,7 @@ class OneRosterImport:
                 self.report.reject("users.csv", line, "sourcedId", f"'{sourced_id}' appears twice")
                 continue
             seen.add(sourced_id)
+            self.user_ids.add(sourced_id)
             if role == "student":
                 self._read_student(line, row, seen_sis)
             elif role in GUARDIAN_ROLES:
@@ -239,6 +245,7 @@ class OneRosterImport:
             home_language=_language(row.get("metadata.language", "")),
             active=active,
             agents=_split(row.get("agentSourcedIds", "")),
+            line=line,
         )
 
     def _read_guardian(self, line: int, row: dict) -> None:
@@ -272,7 +279,22 @@ class OneRosterImport:
             language=_language(row.get("metadata.language", "")),
             points=points,
             agents=_split(row.get("agentSourcedIds", "")),
+            line=line,
         )
+
+    def _warn_dangling_agents(self) -> None:
+        """Warn of each `agentSourcedIds` entry naming no user of users.csv. (A user whose own row
+        was refused is in the export: that row's error already says why it is missing.)"""
+        for rows in (self.students.values(), self.guardians.values()):
+            for row in rows:
+                for agent in row.agents:
+                    if agent not in self.user_ids:
+                        self.report.warn(
+                            "users.csv",
+                            row.line,
+                            "agentSourcedIds",
+                            f"'{agent}' names no user in the export; no link to it was made",
+                        )
 
     # --- writing -------------------------------------------------------------------------
 

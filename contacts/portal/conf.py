@@ -26,8 +26,15 @@ def link_ttl() -> timedelta:
 
 
 def rate_per_identifier() -> tuple[int, int]:
-    """(requests, window in seconds) for "send me a code" per phone or email."""
+    """(requests, window in seconds) for "send me a code" per phone or email, from anywhere: the
+    burst before the slower rate below applies."""
     return tuple(_get("PORTAL_RATE_PER_IDENTIFIER", (5, 3600)))
+
+
+def rate_per_identifier_after_burst() -> tuple[int, int]:
+    """(requests, window in seconds) per phone or email and client address once the burst is
+    spent: slower, never zero, and one address's requests never use up another's."""
+    return tuple(_get("PORTAL_RATE_PER_IDENTIFIER_AFTER_BURST", (1, 600)))
 
 
 def rate_per_ip() -> tuple[int, int]:

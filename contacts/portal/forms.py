@@ -1,11 +1,18 @@
-"""Forms parse and label input; the rules live in the services."""
+"""Forms parse and label input; the rules live in the services.
+
+Phones and emails are parsed here as well as in the services, so that a form with several
+mistakes reports all of them at once instead of one per submission."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from contacts.lib.phones import normalize_email, normalize_phone
 from contacts.models import ContactPoint, StudentContact
+from privacy.errors import DomainError
+
+from .errors import message_for
 
 # A guardian adds other adults: the relationships a school records for a legal guardian
 # (mother, father, parent, legal guardian, foster parent) come from the school's own records.
@@ -67,15 +74,30 @@ class ChooseForm(forms.Form):
     person = forms.IntegerField(label=_("Choose your name"), min_value=1, max_value=2**63 - 1)
 
 
+def parsed(parse, value: str, field: str) -> str:
+    """`parse(value, field=field)` (a phone's or email's normaliser), its DomainError made the
+    field's error in the guardian's language."""
+    try:
+        return parse(value, field=field)
+    except DomainError as error:
+        raise ValidationError(message_for(error), code=error.code) from error
+
+
 class ContactForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
-    relationship = forms.ChoiceField(label=_("Relationship to the child"), choices=RELATIONSHIPS)
+    # Starts on "Choose…": a guardian in a hurry must not add everyone as a grandparent.
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the child"), choices=[("", _("Choose…")), *RELATIONSHIPS]
+    )
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=40,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
+
+    def clean_phone(self) -> str:
+        return parsed(normalize_phone, self.cleaned_data["phone"], "phone")
 
 
 class ContactAddForm(ContactForm):
@@ -96,6 +118,10 @@ class ContactAddForm(ContactForm):
     pickup = forms.BooleanField(
         label=_("May pick up the children (the school reviews this first)"), required=False
     )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        return parsed(normalize_email, email, "email") if email.strip() else ""
 
     def __init__(self, *args, students=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,7 @@
 """Secrets for the portal: random codes and tokens, and the keyed hashes stored in their place.
 
 A 6-digit code has little entropy, so it is hashed with HMAC keyed by SECRET_KEY and salted with
-the challenge it belongs to: a copy of the table alone does not give the codes back.
+the row it belongs to: a copy of the table alone does not give the codes back.
 """
 
 import hashlib

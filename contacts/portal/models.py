@@ -16,7 +16,8 @@ class OneTimeCode(models.Model):
     """A 6-digit code sent to a phone or email: to sign in, or to verify a new contact point.
 
     A sign-in code for an address that is not on file is stored too, with no person, so the
-    answer and the attempt counting are the same whether or not the address is known.
+    answer and the attempt counting are the same whether or not the address is known. A sign-in
+    row starts without a code: the worker that sends it makes it (services.signin_code_send).
     """
 
     class Purpose(models.TextChoices):

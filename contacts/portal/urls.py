@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import api, forms, views
+from . import api, disclosures, forms, views
 
 app_name = "portal"
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("me/<int:point_id>/remove/", views.me_remove, name="me_remove"),
     path("preferences/", views.preferences, name="preferences"),
     path("plan/", views.plan, name="plan"),
+    path("disclosures/", disclosures.disclosures, name="disclosures"),
     path(
         "staff/login/",
         auth_views.LoginView.as_view(

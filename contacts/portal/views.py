@@ -6,7 +6,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,8 +29,7 @@ from .access import (
 from .clientip import client_ip
 from .errors import add_to_form, message_for
 from .htmx import is_htmx
-from .pagecache import render_cached
-from .templatetags.portal_tags import plain_url
+from .review_selectors import review_requests_of
 
 
 def _attempt(form, call):
@@ -84,7 +83,8 @@ def sign_in_view(request):
             return redirect("portal:code")
     elif form.is_bound:
         status = 400
-    return render(request, "portal/sign_in.html", {"form": form}, status=status)
+    context = {"form": form, "code_pending": CHALLENGE_KEY in request.session}
+    return render(request, "portal/sign_in.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,10 +128,18 @@ def choose_view(request):
     return render(request, "portal/choose.html", {"form": form, "people": people}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+LINK_METHODS = ["GET", "HEAD", "POST"]
+
+
 def link_view(request, token: str):
-    """GET only shows a "Continue" button (mail scanners follow links); the POST spends it."""
-    if request.method == "GET":
+    """GET and HEAD only show a "Continue" button (mail scanners and link previews follow and
+    check links); the POST spends it.
+
+    The path holds a personal token, so this view never logs it: another method is refused here
+    rather than by require_http_methods, which logs the path it refuses."""
+    if request.method not in LINK_METHODS:
+        return HttpResponseNotAllowed(LINK_METHODS)
+    if request.method in ("GET", "HEAD"):
         return render(request, "portal/link.html", {"token": token})
     try:
         session, key = services.signin_link_redeem(token=token)
@@ -179,25 +187,27 @@ def language(request):
     return response
 
 
-@guardian_required(combined=selectors.household_with_session)
+@guardian_required
 def household(request):
-    context = {"children": request.combined, "guardian_id": request.guardian.pk}
-    return render_cached(request, "portal/household.html", context)
+    children = selectors.household_of(request.guardian)
+    context = {"children": children, "guardian_id": request.guardian.pk}
+    return render(request, "portal/household.html", context)
 
 
 @require_POST
-@guardian_required(combined=services.household_confirm_signed_in)
+@guardian_required
 def household_confirm(request):
+    services.household_confirm(guardian=request.guardian)
     messages.success(request, _("Thank you. Your children's contacts are confirmed."))
     if is_htmx(request):
         return _household_update(request)
-    return HttpResponseRedirect(plain_url("portal:household"))
+    return redirect("portal:household")
 
 
 @require_http_methods(["GET", "POST"])
 @guardian_required
 def contact_add(request):
-    students = list(selectors.household_students(request.guardian))
+    students = list(selectors.children_of(request.guardian))
     form = forms.ContactAddForm(_posted(request), students=students)
     status = 400 if form.is_bound else 200
     if form.is_valid():
@@ -266,7 +276,9 @@ def contact_remove(request, link_id: int):
 @guardian_required
 def contact_move(request, link_id: int):
     link = selectors.get_link_for(request.guardian, link_id)
-    direction = "up" if request.POST.get("direction") == "up" else "down"
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        return HttpResponseBadRequest(_("Choose up or down."))
     try:
         services.portal_contact_move(guardian=request.guardian, link=link, direction=direction)
     except DomainError as error:
@@ -401,7 +413,8 @@ def plan(request):
 def review_queue(request):
     links = list(selectors.pending_pickups_visible_to(request.user))
     services.review_queue_viewed(actor=request.user, link_ids=[link.pk for link in links])
-    return render(request, "portal/staff_review.html", {"links": links})
+    context = {"requests": review_requests_of(links)}
+    return render(request, "portal/staff_review.html", context)
 
 
 @require_POST
@@ -417,4 +430,11 @@ def review_decide(request, link_id: int):
         services.pickup_review_decide(actor=request.user, link=link, approve=approve)
     except DomainError as error:
         messages.error(request, message_for(error))
+    else:
+        names = {"adult": link.person.display_name, "child": link.student.display_name}
+        if approve:
+            done = _("Approved: %(adult)s may now pick up %(child)s.") % names
+        else:
+            done = _("Rejected: %(adult)s may not pick up %(child)s.") % names
+        messages.success(request, done)
     return redirect("portal:review_queue")

@@ -166,3 +166,98 @@ def test_reply_flow_is_registered_once(clean_registry):
     registry.register_reply_handler("campaign.verify", handler)
     with pytest.raises(ValueError, match="already"):
         registry.register_reply_handler("campaign.verify", lambda r: None)
+
+
+@pytest.fixture
+def exhausted(clean_registry):
+    seen: list[registry.FallbackExhausted] = []
+    registry.register_fallback_exhausted_listener("reunify.pickup", seen.append)
+    return seen
+
+
+def pickup(commit, key="pickup", **extra):
+    kwargs = {
+        "template_key": "case.pickup_request",
+        "context": {"students": "Ana", "school": "Lincoln Elementary"},
+        "emergency": True,
+        "fallback": "contact",
+        "fallback_context": {"outreach_id": 5},
+        "reply_flow": "reunify.pickup",
+        "cause_type": "reunify.case",
+        "cause_id": 3,
+    }
+    return commit(queue_sms, key, **(kwargs | extra))
+
+
+def test_the_flow_hears_when_the_chain_ran_out_after_the_last_fallback(
+    fake_twilio, fake_smtp, commit, exhausted, email_next
+):
+    fake_twilio.for_number(PHONE, "error", 21211)
+    fake_smtp.refuse[EMAIL] = "550 no such user"
+    first = pickup(commit)
+    last = Message.objects.get(fallback_of=first)
+    assert (first.pk, last.channel, last.status) == (first.pk, "email", Message.Status.FAILED)
+    [event] = exhausted
+    assert event.message_id == last.pk
+    assert event.flow == "reunify.pickup"
+    assert event.reason == ErrorCode.BOUNCED
+    assert (event.cause_type, event.cause_id) == ("reunify.case", 3)
+    assert event.context == {"outreach_id": 5}
+    assert event.recipient_person_id == 7
+
+
+def test_exhaustion_is_told_only_after_the_failure_commits(
+    fake_twilio, exhausted, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from alerts.services.delivery import Outcome, record_outcome
+    from alerts.transports import TransportError
+
+    fake_twilio.for_number(PHONE, "error", 21211)
+    message = queue_sms(
+        "pickup",
+        template_key="case.pickup_request",
+        context={"students": "Ana", "school": "Lincoln Elementary"},
+        fallback="none",
+        reply_flow="reunify.pickup",
+    )
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.SENDING, claimed_at=timezone.now()
+    )
+    message.refresh_from_db()
+    failure = Outcome(error=TransportError("bad", permanent=True, code=ErrorCode.INVALID_ADDRESS))
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        record_outcome(message, failure)
+        raise RuntimeError("the recording transaction rolls back")
+    assert exhausted == []
+    with django_capture_on_commit_callbacks(execute=True):
+        record_outcome(message, failure)
+    assert [e.message_id for e in exhausted] == [message.pk]
+
+
+def test_no_exhaustion_while_a_fallback_is_on_its_way(
+    fake_twilio, fake_smtp, commit, exhausted, email_next
+):
+    fake_twilio.for_number(PHONE, "error", 21211)
+    first = pickup(commit)
+    assert Message.objects.get(fallback_of=first).status == Message.Status.SENT
+    assert exhausted == []
+
+
+def test_a_message_without_a_flow_tells_nobody(fake_twilio, commit, exhausted):
+    fake_twilio.for_number(PHONE, "error", 21211)
+    commit(queue_sms, fallback="none")
+    assert exhausted == []
+
+
+def test_fallbacks_inherit_the_cause(fake_twilio, fake_smtp, commit, email_next):
+    fake_twilio.for_number(PHONE, "error", 21211)
+    first = pickup(commit)
+    second = Message.objects.get(fallback_of=first)
+    assert (second.cause_type, second.cause_id) == ("reunify.case", 3)

@@ -61,3 +61,72 @@ def test_one_invalid_message_writes_nothing(fake_twilio):
     with pytest.raises(ValueError):
         messages_queue_many(messages=[outgoing(1), outgoing(2, context={})])
     assert not Message.objects.exists()
+
+
+def test_each_message_keeps_its_cause(fake_twilio, commit):
+    items = [outgoing(n, cause_type="campaigns.campaign", cause_id=4) for n in range(3)]
+    commit(messages_queue_many, messages=items)
+    assert set(Message.objects.values_list("cause_type", "cause_id")) == {("campaigns.campaign", 4)}
+
+
+# --- the bulk path: called outside a transaction -------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_each_chunk_commits_and_is_sent_before_the_next_is_read(
+    fake_twilio,
+):
+    sent_when_read: dict[str, int] = {}
+
+    def watched():
+        for n in range(25):
+            sent_when_read[f"many-{n}"] = len(fake_twilio.created())
+            yield outgoing(n)
+
+    written = messages_queue_many(messages=watched(), chunk_size=10)
+    assert written == 25
+    # Embedded (eager): the first chunk of 10 went out before the 11th message was read.
+    assert sent_when_read["many-10"] == 10
+    assert sent_when_read["many-20"] == 20
+    assert len(fake_twilio.created()) == 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_after_a_crash_writes_only_the_rest(fake_twilio):
+    class Crash(Exception):
+        pass
+
+    def crashing():
+        for n in range(25):
+            if n == 23:
+                raise Crash
+            yield outgoing(n)
+
+    with pytest.raises(Crash):
+        messages_queue_many(messages=crashing(), chunk_size=10)
+    # Atomic per chunk: the two whole chunks are written (and sent), the third is not.
+    assert Message.objects.count() == 20
+    assert messages_queue_many(messages=[outgoing(n) for n in range(25)], chunk_size=10) == 5
+    assert Message.objects.count() == 25
+    assert len(fake_twilio.created()) == 25  # nobody got a message twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invalid_message_stops_at_its_chunk(fake_twilio):
+    items = [outgoing(n) for n in range(15)] + [outgoing(15, context={})]
+    with pytest.raises(ValueError, match="missing"):
+        messages_queue_many(messages=items, chunk_size=10)
+    assert Message.objects.count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_it_stays_one_transaction(fake_twilio):
+    with pytest.raises(ValueError), transaction.atomic():
+        messages_queue_many(
+            messages=[outgoing(n) for n in range(15)] + [outgoing(15, context={})], chunk_size=10
+        )
+    assert not Message.objects.exists()
+    with transaction.atomic():
+        messages_queue_many(messages=[outgoing(n) for n in range(15)], chunk_size=10)
+        assert fake_twilio.created() == []  # nothing enqueued before the caller commits
+    assert len(fake_twilio.created()) == 15

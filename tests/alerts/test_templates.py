@@ -15,6 +15,22 @@ CONTEXT = {
     "school": "Washington Middle School",
     "link": "https://reunify.example.org/p/Xk29aQ",
     "deadline": "10/14",
+    # Case messages (reunify registers its templates with alerts).
+    "drill": "",
+    "case": "1042",
+    "places": "Washington Middle School, 4400 North Sheridan Road",
+    "name": "Riverside Family Legal Aid",
+    "contact": "+1 312 555 0142",
+    "text": "Free legal advice for families, Monday to Friday.",
+    "student": "Guadalupe Hernández",
+    "minutes": "30",
+    "site": "Riverside High School gym, 20 Oak St",
+    "reference": "R4821",
+    "time": "2:45 PM",
+    "when": "from 1:30 PM",
+    # Campaigns and agency requests.
+    "office_phone": "+1 312 555 0100",
+    "legal_phone": "+1 312 555 0190",
 }
 
 

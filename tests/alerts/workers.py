@@ -67,6 +67,9 @@ def worker_env(fake_twilio, broker_url: str, **extra: str) -> dict[str, str]:
             "TWILIO_FROM_NUMBER": "+13125550100",
             "ALERTS_TRANSPORT_SMS": "twilio",
             "ALERTS_TRANSPORT_VOICE": "twilio",
+            # Explicit: outside the embedded install a worker refuses to start without an
+            # email transport, and these tests send no email.
+            "ALERTS_TRANSPORT_EMAIL": "console",
             **TIMINGS,
             "ALERTS_RATE_SMS": "0",
             "LOG_LEVEL": "WARNING",

@@ -44,3 +44,17 @@ def sign_in_staff(page, live_server, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     _set_cookies(page, live_server, {settings.SESSION_COOKIE_NAME: cookie})
+
+
+def staff_page_at(chromium, width: int, language: str = "en", height: int = 800):
+    """A new browser context of `width` px with one page: (context, page)."""
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale=language)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def sign_in_staff_in(page, live_server, user, language: str = "en") -> None:
+    """Sign a staff member in and choose their language."""
+    sign_in_staff(page, live_server, user)
+    _set_cookies(page, live_server, {settings.LANGUAGE_COOKIE_NAME: language})

@@ -63,6 +63,26 @@ def test_a_bad_phone_shows_an_error_next_to_the_field(phone, live_server, family
     shoot(phone, "05-add-contact-error")
 
 
+def test_a_form_with_several_errors_opens_with_the_focus_on_their_summary(
+    phone, live_server, family, shoot
+):
+    sign_in(phone, live_server)
+    phone.goto(f"{live_server.url}/portal/contacts/add/")
+    phone.fill("#id_last_name", "Diaz")
+    phone.fill("#id_phone", "555-12")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_selector("#error-summary")
+    assert phone.evaluate("document.activeElement.id") == "error-summary"
+    entries = phone.locator("#error-summary li").all_inner_texts()
+    assert len(entries) == 3  # first name, relationship, phone: all at once
+    assert any("not a valid phone number" in entry for entry in entries)
+    shoot(phone, "05b-add-contact-summary")
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.getAttribute('href')") == "#id_first_name"
+    phone.keyboard.press("Enter")
+    assert phone.evaluate("document.activeElement.id") == "id_first_name"
+
+
 def test_switch_to_arabic_turns_the_page_right_to_left(phone, live_server, family, shoot):
     sign_in(phone, live_server)
     assert phone.get_attribute("html", "dir") == "ltr"

@@ -51,3 +51,14 @@ def report(page_name: str, failures: list[dict]) -> str:
             f" = {f['ratio']}:1, needs {needed}:1"
         )
     return "\n".join(lines)
+
+
+def assert_meets_wcag_aa(page, page_name: str, *, texts: int = 5, focusable: int = 3) -> None:
+    """Text contrast and focus indicators of the page meet WCAG 2.1 AA; at least `texts` texts
+    and `focusable` focusable elements were checked (the page really drew something)."""
+    checked, failures = text_contrast_failures(page)
+    assert checked > texts
+    assert not failures, report(page_name, failures)
+    focused, failures = focus_indicator_failures(page)
+    assert focused > focusable
+    assert not failures, report(page_name, failures)

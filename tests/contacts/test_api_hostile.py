@@ -517,3 +517,96 @@ def test_a_whole_page_offset_still_pages(client, parent_of_three):
     second = client.get("/api/v1/students/?limit=1&offset=1").json()
     assert first["count"] == second["count"] >= 2
     assert first["results"][0]["id"] != second["results"][0]["id"]
+
+
+# --- a new adult inside a link (POST /student-contacts/ with new_person) -----------------------
+
+
+def new_person_body(family) -> dict:
+    return {
+        "student": family.children[0].pk,
+        "relationship": "aunt_uncle",
+        "new_person": {
+            "first_name": "Rosa",
+            "last_name": "Diaz",
+            "contact_points": [{"kind": "phone", "value": "312-555-0177"}],
+        },
+    }
+
+
+NEW_PERSON_PATHS = [
+    ("new_person", "first_name"),
+    ("new_person", "last_name"),
+    ("new_person", "preferred_language"),
+    ("new_person", "contact_points"),
+    ("new_person", "contact_points", 0, "kind"),
+    ("new_person", "contact_points", 0, "value"),
+    ("new_person", "contact_points", 0, "label"),
+]
+
+
+def _set(body: dict, path: tuple, value) -> dict:
+    out = json.loads(json.dumps(body))
+    target = out
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return out
+
+
+def _dotted(path: tuple) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+@pytest.mark.parametrize("value", [{"a": [1]}, [[[]]], None, "Ro\x00sa", "a" * 10_000])
+def test_hostile_values_inside_a_new_adult_are_400s_naming_the_field_and_write_nothing(
+    client, parent_of_three, value
+):
+    valid = new_person_body(parent_of_three)
+    before = database()
+    for path in NEW_PERSON_PATHS:
+        response = send(client, "POST", "/api/v1/student-contacts/", _set(valid, path, value))
+        body = assert_refused(response, 400)
+        named = [body["extra"].get("field", "")] + list(body["extra"].get("fields", {}))
+        assert any(name.startswith(_dotted(path)) for name in named), (path, body)
+    assert database() == before
+
+
+@pytest.mark.parametrize("scalar", ["", -1, 1e308, -(2**70), True])
+def test_a_scalar_of_the_wrong_type_inside_a_new_adult_is_never_a_server_error(
+    client, parent_of_three, scalar
+):
+    valid = new_person_body(parent_of_three)
+    for path in NEW_PERSON_PATHS:
+        response = send(client, "POST", "/api/v1/student-contacts/", _set(valid, path, scalar))
+        assert response.status_code < 500, (path, scalar, response.content[:200])
+        if response.status_code >= 400:
+            assert_refused(response)
+        else:  # DRF reads True as the name "True": a new adult, removed for the next path
+            StudentContact.objects.filter(pk=response.json()["id"]).delete()
+
+
+def test_a_forbidden_key_inside_a_new_adult_is_refused(client, parent_of_three):
+    valid = new_person_body(parent_of_three)
+    before = database()
+    for path in (("new_person", "ssn"), ("new_person", "contact_points", 0, "passport_no")):
+        body = assert_refused(send(client, "POST", "/api/v1/student-contacts/", _set(valid, path, "1")), 400)  # fmt: skip
+        assert (body["code"], body["extra"]["field"]) == ("not_collected", _dotted(path))
+    assert database() == before
+
+
+def test_too_many_contact_points_for_a_new_adult_is_a_400(client, parent_of_three):
+    points = [{"kind": "phone", "value": f"312-555-01{n:02d}"} for n in range(11)]
+    valid = _set(new_person_body(parent_of_three), ("new_person", "contact_points"), points)
+    before = database()
+    body = assert_refused(send(client, "POST", "/api/v1/student-contacts/", valid), 400)
+    assert "new_person.contact_points" in body["message"]
+    assert database() == before
+
+
+def test_a_forbidden_key_in_the_query_string_of_any_write_is_refused(client, endpoints):
+    before = database()
+    for method, url, valid in endpoints:
+        body = assert_refused(send(client, method, f"{url}?socialSecurity=1", valid), 400)
+        assert (body["code"], body["extra"]["field"]) == ("not_collected", "socialSecurity")
+    assert database() == before

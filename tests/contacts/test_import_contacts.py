@@ -1,8 +1,12 @@
 """manage.py import_contacts: the district's pickup/custody CSV."""
 
 import csv
+import io
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from contacts.lib.contacts_csv import COLUMNS
@@ -169,3 +173,78 @@ def test_an_adult_without_phone_or_email_is_one_person_for_siblings(tmp_path, pa
     run(write(tmp_path / "c.csv", rows))
     assert Person.objects.filter(first_name="Carmen").count() == 1
     assert StudentContact.objects.filter(person__first_name="Carmen").count() == 2
+
+
+# --- an SIS id that names someone else --------------------------------------------------------
+
+
+def mother_row(student, sis_id, first="Jose", last="Martinez"):
+    return {
+        "student_sis_id": student.sis_id, "adult_sis_id": sis_id, "first_name": first,
+        "last_name": last, "relationship": "mother",
+    }  # fmt: skip
+
+
+def run_capturing(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_contacts", str(path), "--quiet", *args, stdout=out, stderr=err)
+        failed = False
+    except CommandError:
+        failed = True
+    return failed, out.getvalue(), err.getvalue()
+
+
+def test_an_sis_id_of_an_adult_with_other_names_is_refused(tmp_path, ana):
+    """The README's example on the demo district matched G0000456 and renamed "Mei Martin" to
+    "Jose Lopez" in silence."""
+    mei = PersonFactory(first_name="Mei", last_name="Martin", sis_id="G0000456")
+    StudentContactFactory(student=ana, person=PersonFactory(), relationship="father")
+    failed, out, err = run_capturing(write(tmp_path / "c.csv", [mother_row(ana, "G0000456")]))
+    assert failed
+    assert (
+        "contacts.csv:2 [adult_sis_id] SIS id 'G0000456' belongs to Mei Martin, not Jose "
+        "Martinez; if the adult was renamed, run with --allow-renames" in err
+    )
+    mei.refresh_from_db()
+    assert (mei.first_name, mei.last_name) == ("Mei", "Martin")
+    assert not StudentContact.objects.filter(student=ana, person=mei).exists()
+
+
+def test_renames_are_made_with_the_flag_and_each_is_listed(tmp_path, ana):
+    mei = PersonFactory(first_name="Mei", last_name="Martin", sis_id="G0000456")
+    failed, out, _ = run_capturing(
+        write(tmp_path / "c.csv", [mother_row(ana, "G0000456")]), "--allow-renames"
+    )
+    assert not failed
+    assert (
+        f"renamed: contacts.csv:2 adult {mei.pk} (G0000456) 'Mei Martin' -> 'Jose Martinez'" in out
+    )
+    mei.refresh_from_db()
+    assert (mei.first_name, mei.last_name) == ("Jose", "Martinez")
+
+
+def test_a_change_of_one_name_is_made_and_listed_without_the_flag(tmp_path, ana):
+    mei = PersonFactory(first_name="Mei", last_name="Martin", sis_id="G0000456")
+    failed, out, _ = run_capturing(
+        write(tmp_path / "c.csv", [mother_row(ana, "G0000456", "Mei", "Martin-Chen")])
+    )
+    assert not failed
+    assert (
+        f"renamed: contacts.csv:2 adult {mei.pk} (G0000456) 'Mei Martin' -> 'Mei Martin-Chen'"
+        in out
+    )
+    mei.refresh_from_db()
+    assert mei.last_name == "Martin-Chen"
+
+
+def test_the_readme_example_cannot_collide_with_the_demo_district():
+    """The demo's students are S0000001…, its SIS adults G0000001… (contacts/lib/synthetic.py)."""
+    example = Path(settings.BASE_DIR) / "contacts" / "examples" / "contacts.csv"
+    with example.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows
+    demo_id = re.compile(r"^[SG]\d{7}$")
+    for row in rows:
+        assert not demo_id.match(row["student_sis_id"]), row
+        assert not demo_id.match(row["adult_sis_id"] or "G-none"), row

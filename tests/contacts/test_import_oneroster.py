@@ -2,6 +2,7 @@
 file, line, column and reason while the good rows are imported."""
 
 import csv
+import io
 import zipfile
 
 import pytest
@@ -206,3 +207,30 @@ def test_missing_file_and_missing_column_are_clear_errors(tmp_path, capsys):
     assert "required column 'givenName' is missing" in capsys.readouterr().err
     with pytest.raises(CommandError, match="does not exist"):
         run(tmp_path / "nope")
+
+
+def test_a_guardian_missing_from_the_export_is_a_warning_and_the_rest_imports(tmp_path):
+    """`agentSourcedIds` "g1,g99" named a user the export does not hold: the link to g1 was made
+    and g99 dropped without a word."""
+    users = base_users()
+    users[1] = user("u1", "student", "Ana", "Lopez", orgs="o-lin", identifier="S1", agents="g1,g99", grades="02")  # fmt: skip
+    users[4] = user("g1", "parent", "Maria", "Lopez", sms="312-555-0101", agents="u1,u2,u77")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_oneroster", str(write_export(tmp_path / "x", users)), "--quiet", stdout=out, stderr=err)  # fmt: skip
+    summary = out.getvalue()
+    assert "2 warnings" in summary.splitlines()[0]
+    assert "warning: users.csv:2 [agentSourcedIds] 'g99' names no user in the export" in summary
+    assert "warning: users.csv:5 [agentSourcedIds] 'u77' names no user in the export" in summary
+    assert err.getvalue() == ""
+    assert set(
+        StudentContact.objects.filter(student__sis_id="S1").values_list("person__sis_id", flat=True)
+    ) == {"g1", "g2", "g4"}
+
+
+def test_a_reference_to_a_refused_row_is_not_a_dangling_warning(tmp_path):
+    users = base_users()
+    users[5] = user("g2", "guardian", "Jose", "", sms="3125550102", agents="u1,u2")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_oneroster", str(write_export(tmp_path / "x", users)), "--quiet", stdout=out, stderr=io.StringIO())  # fmt: skip
+    assert "warning" not in out.getvalue()

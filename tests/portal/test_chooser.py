@@ -19,7 +19,7 @@ from privacy.errors import DomainError
 from privacy.models import AuditEntry
 from tests.factories import EmailFactory, PersonFactory, PhoneFactory, StudentContactFactory
 
-from .conftest import code_from_outbox
+from .conftest import code_from_outbox, request_code
 
 SIGN_IN = reverse("portal:sign_in")
 CODE = reverse("portal:code")
@@ -45,7 +45,7 @@ def _browser(language="en") -> Client:
 
 
 def _enter_right_code(browser, identifier="312-555-0101", address=FAMILY_PHONE):
-    assert browser.post(SIGN_IN, {"identifier": identifier}).status_code == 302
+    assert request_code(browser, identifier).status_code == 302
     return browser.post(CODE, {"code": code_from_outbox(address)})
 
 
@@ -63,7 +63,7 @@ def _nobody_signed_in(browser) -> bool:
 
 def test_a_shared_phone_gets_one_code_in_the_first_guardians_language(family_phone):
     browser = _browser()
-    browser.post(SIGN_IN, {"identifier": "312-555-0101"})
+    request_code(browser, "312-555-0101")
     message = Message.objects.get(address=FAMILY_PHONE)
     assert message.recipient_person_id == family_phone.guardian.pk
     assert message.language == "es"
@@ -220,7 +220,7 @@ def test_the_chooser_without_a_pending_choice_redirects_to_sign_in(family_phone)
     response = browser.post(CHOOSE, {"person": family_phone.guardian.pk})
     assert response.status_code == 302 and response["Location"] == SIGN_IN
     # A right code that is not yet entered is no choice either.
-    browser.post(SIGN_IN, {"identifier": "312-555-0101"})
+    request_code(browser, "312-555-0101")
     assert browser.get(CHOOSE)["Location"] == SIGN_IN
     assert _nobody_signed_in(browser)
 
@@ -263,7 +263,7 @@ def test_the_answer_before_the_code_is_the_same_for_shared_single_and_unknown_ad
 ):
     shared, single, unknown = _browser(), _browser(), _browser()
     answers = [
-        b.post(SIGN_IN, {"identifier": phone})
+        request_code(b, phone)
         for b, phone in (
             (shared, "312-555-0101"),
             (single, "312-555-0102"),

@@ -154,3 +154,25 @@ def test_errors_are_in_arabic_for_an_arabic_reader(client, db):
 def test_the_switcher_goes_home_for_anything_but_a_path_of_this_site(client, db, target):
     response = client.post(reverse("portal:language"), {"language": "es", "next": target})
     assert response.status_code == 302 and response["Location"] == "/portal/"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_phone_numbers_in_an_error_read_left_to_right_in_every_language(client, db, lang):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    html = client.post(reverse("portal:sign_in"), {"identifier": "12"}).content.decode()
+    error = re.search(r'<p class="error" id="id_identifier_error">(.*?)</p>', html).group(1)
+    assert '<bdi dir="ltr">312-555-0123</bdi>' in error
+    assert '<bdi dir="ltr">+52 55 1234 5678</bdi>' in error
+    assert "&lt;" not in error  # isolated, not escaped twice
+
+
+def test_an_arabic_readers_phone_error_keeps_the_example_numbers_isolated(
+    as_guardian, parent_of_three
+):
+    client = as_guardian(parent_of_three.guardian, language="ar")
+    payload = {"first_name": "Rosa", "last_name": "Diaz", "relationship": "grandparent",
+               "phone": "555-12", "students": [parent_of_three.children[0].pk]}  # fmt: skip
+    html = client.post(reverse("portal:contact_add"), payload).content.decode()
+    error = re.search(r'<p class="error" id="id_phone_error">(.*?)</p>', html).group(1)
+    assert error.startswith("هذا ليس رقم هاتف صحيحًا")
+    assert error.count('<bdi dir="ltr">') == 2

@@ -12,11 +12,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the contacts CSV file (format in README.md)")
+        parser.add_argument(
+            "--allow-renames",
+            action="store_true",
+            help="the file renames adults on purpose: a row whose adult_sis_id names an adult "
+            "with another first and last name renames them (refused without this flag)",
+        )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    def handle(self, *args, path, quiet, **options):
+    def handle(self, *args, path, allow_renames, quiet, **options):
         try:
-            report = import_contacts(path, progress=not quiet and sys.stderr.isatty())
+            report = import_contacts(
+                path, allow_renames=allow_renames, progress=not quiet and sys.stderr.isatty()
+            )
         except (FileNotFoundError, OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {path}: {exc}") from exc
         write_report(self, report)

@@ -35,6 +35,8 @@ class Command(BaseCommand):
 
 
 def write_report(command: BaseCommand, report) -> None:
+    """The refused rows on stderr; the summary (counts, then each warning and each note) on
+    stdout. Fails when a row was refused; warnings alone do not."""
     for error in sorted(report.errors, key=lambda e: (e.file, e.line)):
         command.stderr.write(str(error))
     command.stdout.write(report.summary())

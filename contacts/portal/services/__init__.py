@@ -11,7 +11,6 @@ from .account import (
 )
 from .household import (
     household_confirm,
-    household_confirm_signed_in,
     portal_contact_add,
     portal_contact_move,
     portal_contact_remove,
@@ -24,6 +23,7 @@ from .signin import (
     parse_identifier,
     portal_actor,
     portal_link_issue,
+    portal_links_issue_many,
     portal_session_end,
     portal_session_start,
     portal_sessions_end_all,
@@ -31,6 +31,7 @@ from .signin import (
     signin_choice_get,
     signin_choice_make,
     signin_code_request,
+    signin_code_send,
     signin_code_verify,
     signin_link_redeem,
 )
@@ -39,7 +40,6 @@ __all__ = [
     "CodeAccepted",
     "affidavit_is_stale",
     "household_confirm",
-    "household_confirm_signed_in",
     "own_contact_point_add",
     "own_contact_point_remove",
     "own_contact_point_send_code",
@@ -54,6 +54,7 @@ __all__ = [
     "portal_contact_remove",
     "portal_contact_update",
     "portal_link_issue",
+    "portal_links_issue_many",
     "portal_purge",
     "portal_session_end",
     "portal_session_start",
@@ -63,6 +64,7 @@ __all__ = [
     "signin_choice_get",
     "signin_choice_make",
     "signin_code_request",
+    "signin_code_send",
     "signin_code_verify",
     "signin_link_redeem",
 ]

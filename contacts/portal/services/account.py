@@ -14,9 +14,9 @@ from .. import conf
 from ..lib import keyed_hash, new_code
 from ..models import MessagePreference, OneTimeCode, PreparednessPlan
 from ..ratelimit import rate_hit
-from ..selectors import household_students
+from ..selectors import children_of
 from .household import _renamed, portal_contact_add
-from .signin import REACHABLE, check_code, parse_identifier, portal_actor, send_code
+from .signin import check_code, parse_identifier, portal_actor, send_code
 
 PORTAL_LANGUAGES = ("en", "es", "ar", "vi")
 
@@ -75,7 +75,7 @@ def own_contact_point_verify(*, guardian: Person, point: ContactPoint, code: str
 def own_contact_point_remove(*, guardian: Person, point: ContactPoint) -> None:
     """Remove one of the guardian's phones or emails; the last reachable one stays (DomainError
     "last_contact_point"), or the school could not reach them and they could not sign in."""
-    others = ContactPoint.objects.filter(person=guardian, status__in=REACHABLE).exclude(pk=point.pk)
+    others = ContactPoint.objects.reachable().filter(person=guardian).exclude(pk=point.pk)
     if not others.exists():
         raise DomainError(
             "value: keep at least one phone or email.", code="last_contact_point", field="value"
@@ -150,7 +150,7 @@ def plan_update(
     if caregiver and plan.standby_caregiver_id is None:
         plan.standby_caregiver = portal_contact_add(
             guardian=guardian,
-            students=list(household_students(guardian)),
+            students=list(children_of(guardian)),
             emergency=True,
             pickup=True,
             **caregiver,

@@ -29,6 +29,7 @@ def portal_purge(*, now: datetime | None = None) -> dict[str, int]:
         window
         for _, window in (
             conf.rate_per_identifier(),
+            conf.rate_per_identifier_after_burst(),
             conf.rate_per_ip(),
             conf.staff_login_rate_per_user(),
             conf.staff_login_rate_per_ip(),

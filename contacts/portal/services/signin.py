@@ -8,12 +8,16 @@ Guardians may share a phone or email (a family phone). The code goes to that add
 the right code, the one who typed it chooses which of those guardians they are (SignInChoice).
 """
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from alerts.services import message_queue
 from contacts.lib.phones import normalize_email, normalize_phone
@@ -26,8 +30,7 @@ from ..lib import keyed_hash, new_code, new_token, same
 from ..models import OneTimeCode, PortalLink, PortalSession, SignInChoice
 from ..ratelimit import rate_hit
 
-REACHABLE = (ContactPoint.Status.UNVERIFIED, ContactPoint.Status.VERIFIED)
-
+logger = logging.getLogger(__name__)
 
 # The audit log's actor for a guardian's own changes in the portal: this and the person's id.
 PORTAL_ACTOR_PREFIX = "portal:person:"
@@ -46,12 +49,12 @@ def parse_identifier(raw: str, *, field: str = "identifier") -> tuple[str, str]:
 
 
 def guardian_contact_points(kind: str, value: str):
-    """Reachable contact points with this value whose person is a legal guardian of an active
-    student (and not barred from that student)."""
-    guardian_link = _guardian_links().filter(person=OuterRef("person"))
+    """Reachable contact points with this value whose person is a custodial legal guardian of an
+    active student (one who may sign in)."""
+    is_a_guardian = Exists(StudentContact.objects.guardianships().filter(person=OuterRef("person")))
     return (
-        ContactPoint.objects.filter(kind=kind, value=value, status__in=REACHABLE)
-        .filter(Exists(guardian_link))
+        ContactPoint.objects.reachable()
+        .filter(is_a_guardian, kind=kind, value=value)
         .select_related("person")
         .order_by("person_id", "id")
     )
@@ -80,35 +83,110 @@ def send_code(*, point: ContactPoint, code_row: OneTimeCode, code: str, template
 
 
 def signin_code_request(*, identifier: str, ip: str) -> str:
-    """Start a sign-in: send a 6-digit code to `identifier` if a guardian has it on file.
+    """Start a sign-in: a 6-digit code goes to `identifier` if a guardian has it on file.
 
     Returns a random challenge for the caller to keep in the browser session (never in a URL);
-    the code is only valid together with it. The return value and every side effect visible to
-    the caller are the same whether or not the address is known. Raises DomainError on a badly
-    formed phone/email (field "identifier"), or "rate_limited" (429) per address and per IP.
+    the code is only valid together with it. Nothing the caller can see or time tells whether
+    the address is on file: on both paths the request runs the same queries (the rate counters,
+    one lookup, one insert of a pending code row, with or without a person) and queues the same
+    one task on commit, with only the row's id; the worker (`signin_code_send`) decides whether a
+    code is made and sent. Raises DomainError on a badly formed phone/email (field "identifier"),
+    "rate_limited" (429) per client address, "code_wait" (429) once the number's codes are
+    spent for a while (see `_count_code_request`).
     """
     kind, value = parse_identifier(identifier)
     count, window = conf.rate_per_ip()
     rate_hit(scope="code:ip", value=ip, limit=count, window_seconds=window, field="identifier")
-    count, window = conf.rate_per_identifier()
-    rate_hit(scope="code:id", value=value, limit=count, window_seconds=window, field="identifier")
+    _count_code_request(value=value, ip=ip)
 
     challenge = new_token()
-    code = new_code()
     point = guardian_contact_points(kind, value).first()
     with transaction.atomic():
         row = OneTimeCode.objects.create(
             purpose=OneTimeCode.Purpose.SIGN_IN,
             challenge_hash=keyed_hash("challenge", challenge),
             identifier_hash=keyed_hash("identifier", value),
-            person=point.person if point else None,
+            person_id=point.person_id if point else None,
             contact_point=point,
-            code_hash=keyed_hash("code", challenge, code),
+            code_hash="",  # made by the worker, if anyone is to get a code
             expires_at=timezone.now() + conf.code_ttl(),
         )
-        if point is not None:
-            send_code(point=point, code_row=row, code=code, template_key="portal.code")
+        transaction.on_commit(partial(_enqueue_code_send, row.pk))
     return challenge
+
+
+def _count_code_request(*, value: str, ip: str) -> None:
+    """Limit the codes one phone or email is sent (SMS pumping costs the district money) without
+    ever letting a stranger lock a parent out: a burst per address on file from anywhere
+    (PORTAL_RATE_PER_IDENTIFIER, 5 an hour), then a slower rate per address on file and client
+    address (PORTAL_RATE_PER_IDENTIFIER_AFTER_BURST, one per 10 minutes), which requests from
+    other client addresses never use up. The per-client-address limit (PORTAL_RATE_PER_IP) is what
+    blocks one sender. Raises DomainError "code_wait" (429); a code sent before stays good."""
+    count, window = conf.rate_per_identifier()
+    try:
+        rate_hit(
+            scope="code:id", value=value, limit=count, window_seconds=window, field="identifier"
+        )
+    except DomainError:
+        count, window = conf.rate_per_identifier_after_burst()
+        try:
+            rate_hit(
+                scope="code:id:slow",
+                value=f"{value}|{ip}",
+                limit=count,
+                window_seconds=window,
+                field="identifier",
+            )
+        except DomainError as error:
+            raise DomainError(
+                "identifier: a code was asked for a moment ago; use it or wait a few minutes.",
+                code="code_wait",
+                field="identifier",
+                status=429,
+            ) from error
+
+
+def _enqueue_code_send(code_id: int) -> None:
+    """Hand the pending code to a worker on the emergency queue. If the broker is down the
+    guardian gets no code and asks again; the answer they saw was the same either way."""
+    from ..tasks import signin_code_send
+
+    try:
+        signin_code_send.apply_async(args=[code_id], queue="emergency")
+    except (BrokerError, ConnectionError, OSError):
+        logger.warning("portal sign-in code not enqueued: code row %s", code_id)
+
+
+def _sign_in_salt(code_id: int) -> str:
+    """What a sign-in code's hash is salted with: its own row (the worker that makes the code
+    never sees the challenge, which only the browser holds)."""
+    return f"sign_in:{code_id}"
+
+
+def signin_code_send(*, code_id: int) -> bool:
+    """The worker's half of `signin_code_request`: make the code of a pending sign-in row and
+    send it, if the row was made for a guardian's contact point that is still reachable. Returns
+    whether a code was sent.
+
+    The row is claimed by a conditional update (its code hash still empty, unused, unexpired), so
+    a task run twice sends one code; the claim and the outbox message commit together."""
+    code = new_code()
+    with transaction.atomic():
+        claimed = OneTimeCode.objects.filter(
+            pk=code_id,
+            purpose=OneTimeCode.Purpose.SIGN_IN,
+            contact_point__isnull=False,
+            code_hash="",
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).update(code_hash=keyed_hash("code", _sign_in_salt(code_id), code))
+        if not claimed:
+            return False
+        row = OneTimeCode.objects.select_related("contact_point__person").get(pk=code_id)
+        if not row.contact_point.reachable:
+            return False
+        send_code(point=row.contact_point, code_row=row, code=code, template_key="portal.code")
+    return True
 
 
 def _spend_attempt(row: OneTimeCode, field: str) -> None:
@@ -183,7 +261,7 @@ def signin_code_verify(*, challenge: str, code: str) -> CodeAccepted:
         if challenge
         else None
     )
-    check_code(row=row, salt=challenge or "", code=code)
+    check_code(row=row, salt=_sign_in_salt(row.pk) if row else "", code=code)
     sharing = list(_sharing_guardian_ids(row))
     if len(sharing) > 1:
         return CodeAccepted(choice_token=_signin_choice_open(code_row=row, candidates=sharing))
@@ -308,19 +386,84 @@ def portal_sessions_end_all(*, person: Person) -> int:
     return count
 
 
+def _issued_by(actor) -> str:
+    return str(actor)[:120] if isinstance(actor, str) else f"user:{actor.pk}"
+
+
+def _unsaved_link(
+    *, person_id: int, expires_at: datetime, issued_by: str
+) -> tuple[PortalLink, str]:
+    """A new link row (not saved yet) and its raw token; the row holds only the token's hash."""
+    token = new_token()
+    link = PortalLink(
+        person_id=person_id,
+        token_hash=keyed_hash("link", token),
+        expires_at=expires_at,
+        issued_by=issued_by,
+    )
+    return link, token
+
+
 @transaction.atomic
 def portal_link_issue(*, actor, person: Person, ttl: timedelta | None = None) -> str:
-    """Create a personal sign-in link for a guardian (campaign messages). Returns the raw token
-    for the URL `portal:link`; only its hash is stored."""
-    token = new_token()
-    link = PortalLink.objects.create(
-        person=person,
-        token_hash=keyed_hash("link", token),
+    """Create a personal sign-in link for a guardian. Returns the raw token for the URL
+    `portal:link`; only its hash is stored. For many guardians at once (a campaign), use
+    portal_links_issue_many."""
+    link, token = _unsaved_link(
+        person_id=person.pk,
         expires_at=timezone.now() + (ttl or conf.link_ttl()),
-        issued_by=str(actor)[:120] if isinstance(actor, str) else f"user:{actor.pk}",
+        issued_by=_issued_by(actor),
     )
+    link.save()
     audit_record(actor=actor, action="portal.link.issued", obj=link)
     return token
+
+
+LINKS_CHUNK = 1000
+
+
+@transaction.atomic
+def portal_links_issue_many(
+    *,
+    person_ids: Iterable[int],
+    actor_label: str,
+    ttl: timedelta | None = None,
+    chunk_size: int = LINKS_CHUNK,
+) -> dict[int, str]:
+    """Create one personal sign-in link per guardian (a campaign's recipients, up to a whole
+    district). Returns {person id: raw token}; only the tokens' hashes are stored. A person id
+    given twice gets one link.
+
+    The links are inserted `chunk_size` at a time with bulk_create, and each chunk is recorded by
+    one audit entry ("portal.links.issued", naming the people and the links) instead of one per
+    link. All in one transaction: every link is created, or none (the caller needs every token to
+    send its messages). The rows are checked by the database (a person id that does not exist
+    raises IntegrityError and nothing is kept)."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    expires_at = timezone.now() + (ttl or conf.link_ttl())
+    issued_by = _issued_by(actor_label)
+    ids = list(dict.fromkeys(person_ids))
+    tokens: dict[int, str] = {}
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        made = [
+            _unsaved_link(person_id=person_id, expires_at=expires_at, issued_by=issued_by)
+            for person_id in chunk
+        ]
+        links = PortalLink.objects.bulk_create([link for link, _token in made])
+        audit_record(
+            actor=actor_label,
+            action="portal.links.issued",
+            object_type=PortalLink._meta.label_lower,
+            after={
+                "person_ids": chunk,
+                "link_ids": [link.pk for link in links],
+                "expires_at": expires_at.isoformat(),
+            },
+        )
+        tokens.update((link.person_id, token) for link, token in made)
+    return tokens
 
 
 @transaction.atomic
@@ -345,13 +488,5 @@ def signin_link_redeem(*, token: str) -> tuple[PortalSession, str]:
     return portal_session_start(person=link.person, via="link")
 
 
-def _guardian_links() -> QuerySet[StudentContact]:
-    """The links that let their person sign in: legal guardian of an active student, and not
-    barred from that student."""
-    return StudentContact.objects.filter(legal_guardian=True, student__active=True).exclude(
-        pickup_status=StudentContact.Pickup.PROHIBITED
-    )
-
-
 def _may_sign_in(person_id: int) -> bool:
-    return _guardian_links().filter(person_id=person_id).exists()
+    return StudentContact.objects.guardianships().filter(person_id=person_id).exists()

@@ -1,0 +1,95 @@
+"""The campaign's two bulk writes into other apps, in one place: personal portal links and outbox
+messages. Everything else in this app calls these two functions.
+
+- `links_issue_many` writes PortalLink rows with one multi-row INSERT per chunk, hashed with the
+  portal's own helpers (contacts/portal/lib.py); the raw tokens are returned for the messages
+  and never stored. When the portal offers `portal_links_issue_many`, this becomes a call to it.
+- `messages_queue_many` hands the chunk to alerts' `messages_queue_many` (one transaction, rows
+  enqueued on commit). When alerts gains its chunked bulk path, only this call changes.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+
+from alerts.services import OutgoingMessage
+from alerts.services import messages_queue_many as alerts_queue_many
+from contacts.portal.lib import keyed_hash, new_token
+from contacts.portal.models import PortalLink
+
+from . import conf
+
+CAUSE_TYPE = "campaigns.campaign"
+PURPOSE = "campaign.verify"
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: PortalLink
+    url: str
+
+
+def link_url(token: str) -> str:
+    return f"{conf.link_base_url()}{reverse('portal:link', args=[token])}"
+
+
+def links_issue_many(
+    *, person_ids: Iterable[int], expires_at: datetime, issued_by: str
+) -> dict[int, IssuedLink]:
+    """One single-use personal sign-in link per person, expiring at `expires_at`; only the
+    tokens' keyed hashes are stored. Returns {person id: the link and its URL}."""
+    tokens = {person_id: new_token() for person_id in person_ids}
+    links = [
+        PortalLink(
+            person_id=person_id,
+            token_hash=keyed_hash("link", token),
+            expires_at=expires_at,
+            issued_by=issued_by[:120],
+        )
+        for person_id, token in tokens.items()
+    ]
+    PortalLink.objects.bulk_create(links, batch_size=500)
+    return {
+        link.person_id: IssuedLink(link=link, url=link_url(tokens[link.person_id]))
+        for link in links
+    }
+
+
+def messages_queue_many(*, messages: list[OutgoingMessage]) -> int:
+    """Write the chunk's messages to the outbox in the caller's transaction."""
+    return alerts_queue_many(messages=messages)
+
+
+def outgoing(
+    *,
+    campaign_id: int,
+    key: str,
+    channel: str,
+    address: str,
+    person_id: int,
+    contact_point_id: int,
+    language: str,
+    template_key: str,
+    context: dict,
+) -> OutgoingMessage:
+    """A campaign message: the bulk lane, replies go to the campaign's flow, counted by cause.
+    No automatic fallback: the next channel of a guardian whose message failed is chosen at
+    the next reminder, with the template that channel needs (a call reads no link)."""
+    return OutgoingMessage(
+        channel=channel,
+        address=address,
+        purpose=PURPOSE,
+        template_key=template_key,
+        language=language,
+        context=context,
+        idempotency_key=f"campaigns:{campaign_id}:{key}",
+        recipient_person_id=person_id,
+        contact_point_id=contact_point_id,
+        fallback="none",
+        reply_flow="campaigns.verify",
+        bulk=True,
+        cause_type=CAUSE_TYPE,
+        cause_id=campaign_id,
+    )

@@ -1,0 +1,404 @@
+"""Fan-out and reminders: writing recipients, links and messages in set-based chunks.
+
+A chunk is a range of guardian ids: one transaction reads its guardians' children, contact points
+and channel preferences with one query each, then writes recipients, links and outbox messages
+with multi-row INSERTs (contacts/campaigns/fanout.py). The campaign row is locked for the chunk
+and the chunk moves its id cursor, so a duplicate fan-out task waits, then finds the range done.
+"""
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from contacts.models import ContactPoint, Person
+from contacts.portal.models import MessagePreference
+from privacy.services import audit_record
+
+from .. import conf, fanout, messages
+from ..models import Campaign, Recipient, Reminder, SchoolOffice
+from ..selectors import campaign_guardians, reachable_on, scope_guardianships
+from .lifecycle import SYSTEM_ACTOR
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Point:
+    pk: int
+    person_id: int
+    kind: str
+    value: str
+    sms_capable: bool
+
+
+def choose_channel(
+    points: list[Point], channels: list[str], wanted: list[str] | None
+) -> tuple[str, Point] | None:
+    """The first of the campaign's channels (in its order) that the guardian accepts for
+    non-emergency messages and has a reachable contact point for."""
+    for channel in channels:
+        if wanted is not None and channel not in wanted:
+            continue
+        for point in points:
+            if channel == "sms" and point.kind == "phone" and point.sms_capable:
+                return channel, point
+            if channel == "voice" and point.kind == "phone":
+                return channel, point
+            if channel == "email" and point.kind == "email":
+                return channel, point
+    return None
+
+
+def _reachable_points(campaign: Campaign, person_ids: list[int]) -> dict[int, list[Point]]:
+    rows = (
+        ContactPoint.objects.filter(reachable_on(campaign.channels), person_id__in=person_ids)
+        .order_by("pk")
+        .values_list("pk", "person_id", "kind", "value", "sms_capable")
+    )
+    points: dict[int, list[Point]] = defaultdict(list)
+    for row in rows:
+        points[row[1]].append(Point(*row))
+    return points
+
+
+def _preferences(person_ids: list[int]) -> dict[int, list[str]]:
+    return {
+        pref.person_id: pref.channels()
+        for pref in MessagePreference.objects.filter(person_id__in=person_ids)
+    }
+
+
+def _office_phones() -> dict[int, str]:
+    return dict(SchoolOffice.objects.values_list("school_id", "phone"))
+
+
+def _context(channel: str, *, link_url: str, office_phone: str, deadline: str) -> dict:
+    if channel == "voice":
+        return {"office_phone": office_phone or conf.office_phone_default()}
+    return {"link": link_url, "deadline": deadline}
+
+
+def _template(channel: str, reminder: bool) -> str:
+    if channel == "voice":
+        return messages.VOICE
+    return messages.REMINDER if reminder else messages.VERIFY
+
+
+def _deadline(campaign: Campaign, tz: str) -> str:
+    # An absolute local date, never "in 3 days" (families misread relative times).
+    return campaign.closes_at.astimezone(ZoneInfo(tz)).date().isoformat()
+
+
+def _link_expiry(campaign: Campaign) -> datetime:
+    return campaign.closes_at + conf.link_ttl_after_close()
+
+
+def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
+    """Recipients, links and first messages for these guardians (in the caller's transaction).
+    Returns how many recipients were written."""
+    people = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "preferred_language"))
+    children: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    links = (
+        scope_guardianships(campaign)
+        .filter(person_id__in=person_ids)
+        .order_by("student_id")
+        .values_list("person_id", "student_id", "student__school_id", "student__school__timezone")
+    )
+    for person_id, student_id, school_id, tz in links:
+        children[person_id].append((student_id, school_id, tz))
+    points = _reachable_points(campaign, person_ids)
+    wanted = _preferences(person_ids)
+    offices = _office_phones()
+    # An address already carrying this campaign's message (an earlier chunk, or earlier here).
+    values = {p.value for ps in points.values() for p in ps}
+    owner_of: dict[str, int] = dict(
+        Recipient.objects.filter(
+            campaign=campaign, shared_with__isnull=True, contact_point__value__in=values
+        ).values_list("contact_point__value", "pk")
+    )
+    owners: list[Recipient] = []
+    sharers: list[tuple[Recipient, str]] = []
+    seen_here: set[str] = set()
+    for person_id in person_ids:
+        kids = children.get(person_id)
+        if not kids or person_id not in people:
+            continue  # no longer a guardian in scope since the chunk was chosen
+        recipient = Recipient(
+            campaign=campaign, person_id=person_id, school_id=kids[0][1], children=len(kids)
+        )
+        chosen = choose_channel(points.get(person_id, []), campaign.channels, wanted.get(person_id))
+        if chosen is not None:
+            recipient.channel, point = chosen
+            recipient.contact_point_id = point.pk
+            if point.value in owner_of or point.value in seen_here:
+                sharers.append((recipient, point.value))
+                continue
+            seen_here.add(point.value)
+        owners.append(recipient)
+    with_link = [r.person_id for r in owners if r.channel in ("sms", "email")]
+    issued = fanout.links_issue_many(
+        person_ids=with_link, expires_at=_link_expiry(campaign), issued_by=f"campaign:{campaign.pk}"
+    )
+    for recipient in owners:
+        if recipient.person_id in issued:
+            recipient.link = issued[recipient.person_id].link
+    Recipient.objects.bulk_create(owners, batch_size=500)
+    for recipient in owners:
+        if recipient.contact_point_id is not None:
+            owner_of.setdefault(_value_of(points, recipient), recipient.pk)
+    for recipient, value in sharers:
+        recipient.shared_with_id = owner_of[value]
+    Recipient.objects.bulk_create([r for r, _ in sharers], batch_size=500)
+    tz_of = {person_id: kids[0][2] for person_id, kids in children.items()}
+    outgoing = [
+        fanout.outgoing(
+            campaign_id=campaign.pk,
+            key=f"{r.person_id}:0",
+            channel=r.channel,
+            address=_value_of(points, r),
+            person_id=r.person_id,
+            contact_point_id=r.contact_point_id,
+            language=people[r.person_id],
+            template_key=_template(r.channel, reminder=False),
+            context=_context(
+                r.channel,
+                link_url=issued[r.person_id].url if r.person_id in issued else "",
+                office_phone=offices.get(r.school_id, ""),
+                deadline=_deadline(campaign, tz_of[r.person_id]),
+            ),
+        )
+        for r in owners
+        if r.channel
+    ]
+    fanout.messages_queue_many(messages=outgoing)
+    return len(owners) + len(sharers)
+
+
+def _value_of(points: dict[int, list[Point]], recipient: Recipient) -> str:
+    for point in points.get(recipient.person_id, []):
+        if point.pk == recipient.contact_point_id:
+            return point.value
+    raise LookupError(recipient.contact_point_id)
+
+
+def fanout_chunk(*, campaign_id: int) -> bool:
+    """Write the next chunk of a launching campaign. Returns True while chunks remain. The
+    campaign row is locked for the chunk; a paused or closed campaign writes nothing more. The
+    last call marks the fan-out done and the campaign running."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.status != Campaign.Status.LAUNCHING:
+            return False
+        if campaign.opens_at > timezone.now():
+            return False
+        ids = list(
+            campaign_guardians(campaign)
+            .filter(pk__gt=campaign.fanout_cursor)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: conf.chunk_size()]
+        )
+        if not ids:
+            now = timezone.now()
+            Campaign.objects.filter(pk=campaign.pk).update(
+                status=Campaign.Status.RUNNING, fanout_done_at=now
+            )
+            audit_record(
+                actor=SYSTEM_ACTOR,
+                action="campaigns.campaign.fanned_out",
+                obj=campaign,
+                after={"recipients": campaign.recipients_written},
+            )
+            return False
+        written = _write_chunk(campaign, ids)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            fanout_cursor=ids[-1], recipients_written=F("recipients_written") + written
+        )
+    return True
+
+
+def campaign_fanout(*, campaign_id: int) -> bool:
+    """Write chunks until the fan-out is done or the time budget is spent. Returns True when
+    chunks remain (the task then enqueues its successor)."""
+    deadline = time.monotonic() + conf.fanout_budget_seconds()
+    while fanout_chunk(campaign_id=campaign_id):
+        if time.monotonic() > deadline:
+            return True
+    return False
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def reminder_due(campaign: Campaign, now: datetime) -> int:
+    """The number of the latest reminder whose day has come (0: none yet)."""
+    return sum(
+        1 for day in campaign.reminder_days if campaign.opens_at + timedelta(days=day) <= now
+    )
+
+
+def last_reminder_at(campaign: Campaign) -> datetime:
+    if not campaign.reminder_days:
+        return campaign.closes_at
+    return campaign.opens_at + timedelta(days=max(campaign.reminder_days))
+
+
+def schools_in_send_window(school_tzs: dict[int, str], now: datetime) -> list[int]:
+    start, end = conf.quiet_hours()
+    allowed = []
+    for school_id, tz in school_tzs.items():
+        local = now.astimezone(ZoneInfo(tz)).time()
+        if start <= local < end:
+            allowed.append(school_id)
+    return allowed
+
+
+def reminders_send(*, campaign_id: int, now: datetime | None = None) -> int:
+    """Send the due reminder to every pending recipient of a running campaign whose school is
+    inside its send window now. Returns how many reminders this call claimed.
+
+    Safe to run any number of times at once: each (recipient, reminder number) row is inserted
+    with ON CONFLICT DO NOTHING and claimed with a conditional UPDATE, inside the transaction that
+    writes its message, so exactly one caller sends it (and the outbox key is unique too). A
+    guardian whose contact points are all opted out or invalid now gets no message; the
+    reminder is recorded as sent on no channel and they go on the call list."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.RUNNING).first()
+    if campaign is None:
+        return 0
+    number = reminder_due(campaign, now)
+    if number == 0 or now >= campaign.closes_at:
+        return 0
+    from contacts.models import School
+
+    pending = Recipient.objects.filter(
+        campaign=campaign,
+        responded_at__isnull=True,
+        shared_with__isnull=True,
+        reminders_sent__lt=number,
+    )
+    tzs = dict(
+        School.objects.filter(pk__in=pending.values("school_id")).values_list("pk", "timezone")
+    )
+    allowed = schools_in_send_window(tzs, now)
+    if not allowed:
+        return 0
+    claimed_total = 0
+    cursor = 0
+    while True:
+        ids = list(
+            pending.filter(school_id__in=allowed, pk__gt=cursor)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: conf.chunk_size()]
+        )
+        if not ids:
+            return claimed_total
+        cursor = ids[-1]
+        claimed_total += _remind_chunk(campaign, ids, number, tzs)
+
+
+def _remind_chunk(campaign: Campaign, ids: list[int], number: int, tzs: dict[int, str]) -> int:
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        Reminder.objects.bulk_create(
+            [Reminder(recipient_id=pk, number=number) for pk in ids],
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+        Reminder.objects.filter(
+            recipient_id__in=ids, number=number, claimed_at__isnull=True
+        ).update(claimed_at=timezone.now(), claim=token)
+        recipients = list(
+            Recipient.objects.filter(reminders__claim=token).values_list(
+                "pk", "person_id", "school_id", "person__preferred_language"
+            )
+        )
+        if not recipients:
+            return 0
+        person_ids = [r[1] for r in recipients]
+        points = _reachable_points(campaign, person_ids)
+        wanted = _preferences(person_ids)
+        offices = _office_phones()
+        chosen = {
+            pk: choose_channel(points.get(person_id, []), campaign.channels, wanted.get(person_id))
+            for pk, person_id, _, _ in recipients
+        }
+        with_link = [person_id for pk, person_id, _, _ in recipients if _linked(chosen[pk])]
+        issued = fanout.links_issue_many(
+            person_ids=with_link,
+            expires_at=_link_expiry(campaign),
+            issued_by=f"campaign:{campaign.pk}:reminder:{number}",
+        )
+        outgoing = []
+        for pk, person_id, school_id, language in recipients:
+            choice = chosen[pk]
+            if choice is None:
+                continue
+            channel, point = choice
+            outgoing.append(
+                fanout.outgoing(
+                    campaign_id=campaign.pk,
+                    key=f"{person_id}:{number}",
+                    channel=channel,
+                    address=point.value,
+                    person_id=person_id,
+                    contact_point_id=point.pk,
+                    language=language,
+                    template_key=_template(channel, reminder=True),
+                    context=_context(
+                        channel,
+                        link_url=issued[person_id].url if person_id in issued else "",
+                        office_phone=offices.get(school_id, ""),
+                        deadline=_deadline(campaign, tzs.get(school_id, "UTC")),
+                    ),
+                )
+            )
+        fanout.messages_queue_many(messages=outgoing)
+        person_of = {pk: person_id for pk, person_id, _, _ in recipients}
+        rows = list(Reminder.objects.filter(claim=token).only("pk", "recipient_id"))
+        for row in rows:
+            choice = chosen[row.recipient_id]
+            row.channel = choice[0] if choice else ""
+            link = issued.get(person_of[row.recipient_id])
+            row.link_id = link.link.pk if link else None
+        Reminder.objects.bulk_update(rows, ["channel", "link"], batch_size=500)
+        Recipient.objects.filter(pk__in=[r[0] for r in recipients]).update(reminders_sent=number)
+        audit_record(
+            actor=SYSTEM_ACTOR,
+            action="campaigns.reminder.sent",
+            obj=campaign,
+            after={"number": number, "recipients": len(recipients), "messages": len(outgoing)},
+        )
+    return len(recipients)
+
+
+def _linked(choice) -> bool:
+    return choice is not None and choice[0] in ("sms", "email")
+
+
+def call_list_fill(*, campaign_id: int, now: datetime | None = None) -> int:
+    """After the last reminder's day, put every guardian still silent who has had every reminder
+    (or could not be messaged at all) on their school office's call list. Idempotent."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or campaign.status != Campaign.Status.RUNNING:
+        return 0
+    if now < last_reminder_at(campaign):
+        return 0
+    from django.db.models import Q
+
+    count = len(campaign.reminder_days)
+    return Recipient.objects.filter(
+        Q(reminders_sent__gte=count) | Q(channel=""),
+        campaign=campaign,
+        responded_at__isnull=True,
+        call_listed_at__isnull=True,
+        shared_with__isnull=True,
+    ).update(call_listed_at=now)
