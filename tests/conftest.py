@@ -85,6 +85,13 @@ def _eager_celery_unless_integration(request):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Staff are made with a password and sign in; Django's cheapest hasher keeps that from
+    dominating the suite (Django's own advice for tests). The product keeps Django's default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _explicit_test_transports(settings):
     """Messages go to the console transport in every test, embedded or on PostgreSQL (where the
     default would be Twilio and SMTP); tests of delivery point a channel at the local fakes

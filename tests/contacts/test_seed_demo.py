@@ -3,7 +3,6 @@ seed changes nothing."""
 
 import io
 
-import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -30,11 +29,6 @@ LOGINS = {
     "counselor": Role.COUNSELOR,
     "legal": Role.LEGAL,
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed(tmp_path=None) -> str:

@@ -5,8 +5,6 @@ import base64
 import struct
 import zlib
 
-import pytest
-
 from reunify.services import case_open
 from reunify.services.release import student_release
 
@@ -42,10 +40,3 @@ def release(actor, case, student, **kwargs):
     }
     values.update(kwargs)
     return student_release(actor=actor, case=case, student=student, **values)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Staff users are made with a password; a cheap hasher keeps the suite fast (the
-    hasher itself is Django's)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,8 +15,6 @@ from reunify.services import case_close
 from reunify.services.events import CHECKIN_SALT, checkin_token, school_event_open
 from tests.fakes.logs import written_logs
 
-from .release_helpers import fast_passwords  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

@@ -19,8 +19,6 @@ from tests.factories import (
     UserFactory,
 )
 
-from .release_helpers import fast_passwords  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')

@@ -27,7 +27,7 @@ from reunify.services.release import (
 )
 from tests.factories import PersonFactory, StudentContactFactory, UserFactory
 
-from .release_helpers import fast_passwords, open_lopez_case, png_data_url, release  # noqa: F401
+from .release_helpers import open_lopez_case, png_data_url, release
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from tests.factories import (
     StudentFactory,
 )
 
-from .release_helpers import fast_passwords, open_lopez_case, release  # noqa: F401
+from .release_helpers import open_lopez_case, release
 
 pytestmark = pytest.mark.django_db
 

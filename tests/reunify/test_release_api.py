@@ -9,7 +9,7 @@ from alerts.models import Message
 from privacy.models import AccessLogEntry
 from reunify.models import Release, ReleaseCode, TimelineEntry
 
-from .release_helpers import fast_passwords, open_lopez_case, png_data_url  # noqa: F401
+from .release_helpers import open_lopez_case, png_data_url
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from reunify.models import Release, ReleaseCode, TimelineEntry
 from reunify.services.release import release_code_request, release_code_verify
 from tests.fakes.twilio import FakeTwilio
 
-from .release_helpers import fast_passwords, open_lopez_case, release  # noqa: F401
+from .release_helpers import open_lopez_case, release
 
 pytestmark = pytest.mark.django_db
 MOTHER_PHONE = "+13125550101"

@@ -13,7 +13,7 @@ from privacy.models import AccessLogEntry
 from reunify.models import Release, ReleaseApproval, TimelineEntry
 from tests.factories import StudentContactFactory, StudentFactory, UserFactory
 
-from .release_helpers import fast_passwords, open_lopez_case, png_data_url  # noqa: F401
+from .release_helpers import open_lopez_case, png_data_url
 
 pytestmark = pytest.mark.django_db
 

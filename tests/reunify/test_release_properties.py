@@ -26,7 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .release_helpers import fast_passwords, release  # noqa: F401
+from .release_helpers import release
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -14,7 +14,7 @@ from reunify.models import Case, CaseStudent, Release
 from reunify.services.report import _p90, case_report, case_report_csv
 from tests.factories import StudentContactFactory, StudentFactory
 
-from .release_helpers import fast_passwords, open_lopez_case, release  # noqa: F401
+from .release_helpers import open_lopez_case, release
 
 pytestmark = pytest.mark.django_db
 

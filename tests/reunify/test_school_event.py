@@ -19,7 +19,7 @@ from tests.factories import (
     PersonFactory,
 )
 
-from .release_helpers import fast_passwords, release  # noqa: F401
+from .release_helpers import release
 
 pytestmark = pytest.mark.django_db
 
