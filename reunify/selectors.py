@@ -135,7 +135,15 @@ def _get(queryset: QuerySet, pk):
 
 
 def get_case_for(actor, pk) -> Case:
+    """A case the actor may see, with its students and guardians (the case page, the API's case)."""
     return _get(case_detail_queryset(cases_visible_to(actor)), pk)
+
+
+def get_case_ref_for(actor, pk) -> Case:
+    """A case the actor may see, without its students: for what acts on one student of it or
+    lists something else (a release, the desk), where a school event's thousands of students
+    would otherwise be read at every request."""
+    return _get(cases_visible_to(actor).select_related("opened_by", "closed_by", "school"), pk)
 
 
 def get_case_student_for(actor, pk) -> CaseStudent:

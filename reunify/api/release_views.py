@@ -44,7 +44,7 @@ def _valid(serializer_class, data) -> dict:
 
 
 def _case(request, case_id) -> Case:
-    return selectors.get_case_for(request.user, case_id)
+    return selectors.get_case_ref_for(request.user, case_id)
 
 
 def _report_case(request, case_id) -> Case:

@@ -31,7 +31,7 @@ LIST_ALL_UP_TO = 30
 
 
 def _desk_case(request, case_id: int) -> Case:
-    case = selectors.get_case_for(request.user, case_id)
+    case = selectors.get_case_ref_for(request.user, case_id)
     if not access.can_record_release(request.user):
         raise Http404
     return case
