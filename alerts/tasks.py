@@ -11,6 +11,11 @@ def message_deliver(message_id: int) -> str:
     return services.message_deliver(message_id=message_id)
 
 
+@shared_task(acks_late=True, name="alerts.messages_enqueue")
+def messages_enqueue(rows: list[list]) -> int:
+    return services.messages_enqueue(rows=[tuple(row) for row in rows])
+
+
 @shared_task(acks_late=True, name="alerts.messages_dispatch")
 def messages_dispatch(channel: str) -> int:
     return services.messages_dispatch(channel=channel)

@@ -3,7 +3,7 @@
 
 from .delivery import message_deliver, message_status_update, messages_dispatch
 from .inbound import InboundResult, inbound_receive
-from .outbox import OutgoingMessage, message_queue, messages_queue_many
+from .outbox import OutgoingMessage, message_queue, messages_enqueue, messages_queue_many
 from .sweeper import messages_sweep
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "message_status_update",
     "messages_queue_many",
     "messages_dispatch",
+    "messages_enqueue",
     "messages_sweep",
 ]

@@ -25,6 +25,10 @@ QUEUE_FOR_LANE = {Lane.EMERGENCY: "emergency", Lane.DEFAULT: "default", Lane.BUL
 MANY_CHUNK = 500
 # Messages rendered and written per transaction by messages_queue_many's bulk path.
 BULK_CHUNK = 1000
+# Messages written together that get their tasks from the committing process; more than this
+# are handed to the broker in chunks, each turned into per-message tasks by a worker.
+ENQUEUE_INLINE = 50
+ENQUEUE_CHUNK = 250
 
 # "reunify.case", "campaigns.campaign": an app label and a model name.
 CAUSE_TYPE_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
@@ -274,11 +278,41 @@ def _insert(rows: dict[str, Message]) -> int:
 def _enqueue_many(rows: list[tuple[int, str, str]], bulk_channels: list[str]) -> None:
     # Emergency first, so a long list never delays the message that matters most.
     rows = sorted(rows, key=lambda row: row[1] != Lane.EMERGENCY)
-    for message_id, lane, channel in rows:
-        enqueue(message_id, lane, channel)
+    if len(rows) <= ENQUEUE_INLINE:
+        messages_enqueue(rows=rows)
+    else:
+        _enqueue_in_chunks(rows)
     if not conf.eager():
         for channel in bulk_channels:
             kick_dispatch(channel, parallel=2)
+
+
+def _enqueue_in_chunks(rows: list[tuple[int, str, str]]) -> None:
+    """A long list (a school event notifying 2,000 families) is handed to the broker as tasks of
+    ENQUEUE_CHUNK messages each, on the messages' own lane, which a worker turns into one task
+    per message: the commit that wrote them returns after a few publishes, not thousands. A
+    chunk the broker loses is the sweeper's, like a lost message task."""
+    from ..tasks import messages_enqueue as messages_enqueue_task
+
+    for start in range(0, len(rows), ENQUEUE_CHUNK):
+        chunk = rows[start : start + ENQUEUE_CHUNK]
+        for lane in sorted({row[1] for row in chunk}, key=lambda lane: lane != Lane.EMERGENCY):
+            same_lane = [list(row) for row in chunk if row[1] == lane]
+            try:
+                messages_enqueue_task.apply_async(args=[same_lane], queue=QUEUE_FOR_LANE[lane])
+            except (BrokerError, ConnectionError, OSError):
+                logger.warning(
+                    "alerts enqueue failed, the sweeper will retry: messages=%s", len(same_lane)
+                )
+
+
+def messages_enqueue(*, rows: Iterable[tuple[int, str, str]]) -> int:
+    """Give each (message id, lane, channel) its task, as `enqueue` does. Returns how many."""
+    count = 0
+    for message_id, lane, channel in rows:
+        enqueue(message_id, lane, channel)
+        count += 1
+    return count
 
 
 def enqueue(message_id: int, lane: str, channel: str) -> None:

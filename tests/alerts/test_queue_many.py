@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Lane, Message
-from alerts.services import OutgoingMessage, messages_queue_many
+from alerts.services import OutgoingMessage, messages_queue_many, outbox
 
 from .helpers import queue_sms
 
@@ -39,6 +39,20 @@ def test_many_messages_are_written_in_a_few_queries_and_sent_after_commit(fake_t
     assert Message.objects.get(idempotency_key="many-7").language == "es"
     # Embedded (eager): every message went out once, after the commit.
     assert len(fake_twilio.created()) == 61
+    assert set(Message.objects.values_list("status", flat=True)) == {Message.Status.SENT}
+
+
+def test_a_long_list_is_handed_over_in_chunks_and_each_message_is_sent_once(fake_twilio, commit):
+    """More than ENQUEUE_INLINE task messages (a school event's notices) reach the broker as a
+    few chunk tasks on their own lanes; each chunk still gives every message its task."""
+    count = outbox.ENQUEUE_INLINE + outbox.ENQUEUE_CHUNK + 7
+    items = [outgoing(n, emergency=True) for n in range(count)]
+    items += [outgoing(count + n, purpose="reunify.case") for n in range(3)]
+    written = commit(messages_queue_many, messages=items)
+    assert written == count + 3
+    assert Message.objects.filter(lane=Lane.DEFAULT).count() == 3
+    sent_to = [entry.form["To"] for entry in fake_twilio.created()]
+    assert len(sent_to) == len(set(sent_to)) == count + 3
     assert set(Message.objects.values_list("status", flat=True)) == {Message.Status.SENT}
 
 
