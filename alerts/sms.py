@@ -5,23 +5,24 @@ is the concatenation header); anything else (Arabic, Vietnamese diacritics, most
 capitals) switches the whole message to UCS-2: 70, or 67 when split.
 """
 
-_GSM_BASIC = set(
+_GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 # These cost two septets each (escape + character).
-_GSM_EXTENDED = set("^{}\\[~]|€\f")
+_GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
+_GSM = _GSM_BASIC | _GSM_EXTENDED
 
 MAX_SEGMENTS = 3
 
 
 def is_gsm(text: str) -> bool:
-    return all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text)
+    return set(text) <= _GSM
 
 
 def segments(text: str) -> int:
     if is_gsm(text):
-        units = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
+        units = len(text) + sum(map(text.count, _GSM_EXTENDED))
         single, multi = 160, 153
     else:
         # UTF-16 code units: characters outside the BMP (emoji) take two.

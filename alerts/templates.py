@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -78,15 +80,37 @@ def language_for(preferred: str | None) -> str:
     return primary if primary in dict(settings.LANGUAGES) else "en"
 
 
+# (key, language) -> (the registered entry, its subject and body translated): gettext's answer
+# for each, looked up once per process rather than once per message, and again when the entry
+# or the settings that choose the catalogs change.
+_translated: dict[tuple[str, str], tuple[tuple[Any, Any], tuple[str, str]]] = {}
+
+
+@receiver(setting_changed)
+def _catalogs_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+        _translated.clear()
+
+
+def _texts(key: str, language: str) -> tuple[str, str]:
+    entry = TEMPLATES[key]
+    known = _translated.get((key, language))
+    if known is not None and known[0] is entry:
+        return known[1]
+    with translation.override(language):
+        texts = str(entry[0]), str(entry[1])
+    _translated[(key, language)] = (entry, texts)
+    return texts
+
+
 def render_template(
     key: str, language: str, channel: str, context: dict[str, Any]
 ) -> tuple[str, str]:
     """Return (subject, body) for a template in a language. Raises KeyError for an unknown key
     and for a context that lacks one of the template's fields."""
-    subject, body = TEMPLATES[key]
+    subject, body = _texts(key, language_for(language))
     values = {"district": settings.DISTRICT_NAME, **context}
-    with translation.override(language_for(language)):
-        rendered = str(subject).format(**values), str(body).format(**values)
+    rendered = subject.format(**values), body.format(**values)
     if channel == "sms" and sms.segments(rendered[1]) > sms.MAX_SEGMENTS:
         # Still sent (Twilio splits up to 1,600 characters) but a template or a caller's
         # context has grown past what we promise; key only, the body may hold a code.

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from config.bulk import insert_objects
+
 from .. import conf, ratelimit
 from ..models import Channel, Fallback, Lane, Message
 from ..templates import language_for, render_template
@@ -64,10 +66,14 @@ def _lane(*, emergency: bool, bulk: bool | None, purpose: str) -> str:
     return Lane.EMERGENCY if emergency else Lane.BULK if bulk else Lane.DEFAULT
 
 
+CHANNELS = frozenset(Channel.values)
+FALLBACKS = frozenset(Fallback.values)
+
+
 def _check(item: OutgoingMessage) -> None:
-    if item.channel not in Channel.values:
+    if item.channel not in CHANNELS:
         raise ValueError(f"unknown channel {item.channel!r}")
-    if item.fallback not in Fallback.values:
+    if item.fallback not in FALLBACKS:
         raise ValueError(f"unknown fallback {item.fallback!r}")
     if item.cause_type and not CAUSE_TYPE.fullmatch(item.cause_type):
         raise ValueError(f"cause_type {item.cause_type!r} is not an app label and a model name")
@@ -200,7 +206,10 @@ def message_queue(
 
 
 def messages_queue_many(
-    *, messages: Iterable[OutgoingMessage], chunk_size: int = BULK_CHUNK
+    *,
+    messages: Iterable[OutgoingMessage],
+    chunk_size: int = BULK_CHUNK,
+    sole_writer: bool = False,
 ) -> int:
     """Write many messages to the outbox (a campaign, a case notifying every contact) and
     enqueue them on commit. Returns how many rows it wrote.
@@ -221,17 +230,22 @@ def messages_queue_many(
     written in a transaction of its own and enqueued when that commits, so sending starts while
     later chunks are being written and memory stays bounded. Atomic per chunk, idempotent per
     key: after a crash or a ValueError in a later chunk, the chunks before it stay written and
-    queued, and calling again with the same messages writes only the rest."""
+    queued, and calling again with the same messages writes only the rest.
+
+    `sole_writer`: the caller holds a lock or claim under which nobody else writes these keys (a
+    campaign's fan-out holds its campaign row). The new rows are then streamed with COPY on
+    PostgreSQL instead of INSERT ... ON CONFLICT DO NOTHING; a concurrent writer's row would
+    fail the caller's transaction rather than be skipped."""
     if not transaction.get_autocommit():
         rows = _build_all(messages)
         with transaction.atomic():
-            written = _insert(rows)
+            written = _insert(rows, sole_writer=sole_writer)
     else:
         written = 0
         for chunk in _chunks(messages, chunk_size):
             rows = _build_all(chunk)
             with transaction.atomic():
-                written += _insert(rows)
+                written += _insert(rows, sole_writer=sole_writer)
     logger.info("alerts queued many: written=%s", written)
     return written
 
@@ -251,7 +265,7 @@ def _build_all(items: Iterable[OutgoingMessage]) -> dict[str, Message]:
     return rows
 
 
-def _insert(rows: dict[str, Message]) -> int:
+def _insert(rows: dict[str, Message], *, sole_writer: bool) -> int:
     """Write the rows whose keys are new, inside the current transaction, and enqueue them when
     it commits."""
     keys = list(rows)
@@ -260,12 +274,16 @@ def _insert(rows: dict[str, Message]) -> int:
         for key in existing.order_by().values_list("idempotency_key", flat=True):
             del rows[key]
     new = list(rows.values())
-    # ignore_conflicts: a concurrent writer of the same key wins instead of failing us.
-    Message.objects.bulk_create(new, batch_size=MANY_CHUNK, ignore_conflicts=True)
-    # PostgreSQL does not return ids with ignore_conflicts: read back the rows that need a task
-    # each (duplicates of a concurrent writer's rows are harmless: delivery claims).
+    if sole_writer:
+        insert_objects(new)
+    else:
+        # ignore_conflicts: a concurrent writer of the same key wins instead of failing us.
+        Message.objects.bulk_create(new, batch_size=MANY_CHUNK, ignore_conflicts=True)
+    # Neither insert returns ids on PostgreSQL: read back the rows that need a task each
+    # (duplicates of a concurrent writer's rows are harmless: delivery claims).
     to_deliver: list[tuple[int, str, str]] = []
-    per_task = [m.idempotency_key for m in new if m.lane != Lane.BULK or conf.eager()]
+    eager = conf.eager()
+    per_task = [m.idempotency_key for m in new if eager or m.lane != Lane.BULK]
     for start in range(0, len(per_task), MANY_CHUNK):
         found = Message.objects.filter(idempotency_key__in=per_task[start : start + MANY_CHUNK])
         to_deliver += found.order_by().values_list("pk", "lane", "channel")

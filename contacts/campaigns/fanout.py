@@ -1,11 +1,15 @@
 """The campaign's two bulk writes into other apps, in one place: personal portal links and outbox
 messages. Everything else in this app calls these two functions.
 
-- `links_issue_many` writes PortalLink rows with one multi-row INSERT per chunk, hashed with the
-  portal's own helpers (contacts/portal/lib.py); the raw tokens are returned for the messages
-  and never stored. When the portal offers `portal_links_issue_many`, this becomes a call to it.
-- `messages_queue_many` hands the chunk to alerts' `messages_queue_many` (one transaction, rows
-  enqueued on commit). When alerts gains its chunked bulk path, only this call changes.
+- `links_issue_many` writes a chunk's PortalLink rows in one COPY on PostgreSQL (config/bulk.py),
+  hashed with the portal's own helpers (contacts/portal/lib.py); the raw tokens are returned for
+  the messages and never stored.
+- `messages_queue_many` hands the chunk to alerts' `messages_queue_many` (in the caller's
+  transaction, rows enqueued on commit) as their sole writer.
+
+Both are called only by a chunk that owns its rows (services/delivery.py): a fan-out chunk holds
+the campaign row's lock, a reminder chunk has claimed its reminders. Either way it is the only
+writer of its links' fresh tokens and of its messages' campaign-scoped keys.
 """
 
 from collections.abc import Iterable
@@ -16,6 +20,7 @@ from django.urls import reverse
 
 from alerts.services import OutgoingMessage
 from alerts.services import messages_queue_many as alerts_queue_many
+from config.bulk import insert_objects
 from contacts.portal.lib import keyed_hash, new_token
 from contacts.portal.models import PortalLink
 
@@ -31,15 +36,22 @@ class IssuedLink:
     url: str
 
 
-def link_url(token: str) -> str:
-    return f"{conf.link_base_url()}{reverse('portal:link', args=[token])}"
+# A token is URL-safe base64 (letters, digits, "-" and "_"), which reverse() leaves as it is.
+_PLACEHOLDER = "TOKEN"
+
+
+def link_urls(tokens: Iterable[str]) -> dict[str, str]:
+    """{token: the full URL of its personal link}, reversing the portal's URL once."""
+    head, _, tail = reverse("portal:link", args=[_PLACEHOLDER]).rpartition(_PLACEHOLDER)
+    base = f"{conf.link_base_url()}{head}"
+    return {token: f"{base}{token}{tail}" for token in tokens}
 
 
 def links_issue_many(
     *, person_ids: Iterable[int], expires_at: datetime, issued_by: str
 ) -> dict[int, IssuedLink]:
     """One single-use personal sign-in link per person, expiring at `expires_at`; only the
-    tokens' keyed hashes are stored. Returns {person id: the link and its URL}."""
+    tokens' keyed hashes are stored. Returns {person id: the saved link and its URL}."""
     tokens = {person_id: new_token() for person_id in person_ids}
     links = [
         PortalLink(
@@ -50,16 +62,24 @@ def links_issue_many(
         )
         for person_id, token in tokens.items()
     ]
-    PortalLink.objects.bulk_create(links, batch_size=500)
+    insert_objects(links)
+    pk_of = dict(
+        PortalLink.objects.filter(token_hash__in=[link.token_hash for link in links]).values_list(
+            "token_hash", "pk"
+        )
+    )
+    urls = link_urls(tokens.values())
+    for link in links:
+        link.pk = pk_of[link.token_hash]
     return {
-        link.person_id: IssuedLink(link=link, url=link_url(tokens[link.person_id]))
-        for link in links
+        link.person_id: IssuedLink(link=link, url=urls[tokens[link.person_id]]) for link in links
     }
 
 
 def messages_queue_many(*, messages: list[OutgoingMessage]) -> int:
-    """Write the chunk's messages to the outbox in the caller's transaction."""
-    return alerts_queue_many(messages=messages)
+    """Write the chunk's messages to the outbox in the caller's transaction, which owns their
+    keys (see the module's docstring)."""
+    return alerts_queue_many(messages=messages, sole_writer=True)
 
 
 def outgoing(

@@ -25,12 +25,12 @@ from pathlib import Path
 
 from django.db import transaction
 
+from config.bulk import bulk_update_objects
 from privacy.errors import DomainError
 from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, Student, StudentContact
 from ..services import LINK_FIELDS, jsonable
-from .bulk import bulk_update_objects
 from .csvsource import ImportReport, read_rows
 from .phones import normalize_email, normalize_phone
 

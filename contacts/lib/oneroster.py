@@ -32,11 +32,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from config.bulk import bulk_insert, bulk_update_objects
 from privacy.errors import DomainError
 from privacy.services import audit_bulk, audit_record
 
 from ..models import ContactPoint, Person, School, Student, StudentContact
-from .bulk import bulk_insert, bulk_update_objects
 from .csvsource import ImportReport, Source, read_rows
 from .phones import PhoneBook, normalize_email
 

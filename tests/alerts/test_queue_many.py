@@ -144,3 +144,36 @@ def test_inside_a_transaction_it_stays_one_transaction(fake_twilio):
         messages_queue_many(messages=[outgoing(n) for n in range(15)], chunk_size=10)
         assert fake_twilio.created() == []  # nothing enqueued before the caller commits
     assert len(fake_twilio.created()) == 15
+
+
+def test_the_sole_writer_path_writes_the_same_rows_and_skips_keys_that_exist(fake_twilio, commit):
+    """A caller that owns its keys (a campaign's fan-out) has its rows streamed with COPY on
+    PostgreSQL: the rows are the same as the default path's, keys already written are still
+    skipped, and the messages are sent after the commit."""
+    commit(messages_queue_many, messages=[outgoing(1), outgoing(2)])
+    default = {m.idempotency_key: m for m in Message.objects.all()}
+    Message.objects.all().delete()
+    commit(messages_queue_many, messages=[outgoing(1)], sole_writer=True)
+    written = commit(messages_queue_many, messages=[outgoing(1), outgoing(2)], sole_writer=True)
+    assert written == 1
+    fields = ["channel", "address", "purpose", "language", "context", "subject", "body"]
+    fields += ["lane", "status", "fallback", "fallback_context", "tried", "recipient_person_id"]
+    for message in Message.objects.all():
+        first = default[message.idempotency_key]
+        assert [getattr(message, f) for f in fields] == [getattr(first, f) for f in fields]
+        assert message.created_at is not None
+    assert len(fake_twilio.created()) == 4
+
+
+def test_a_sole_writer_that_meets_a_row_written_behind_its_back_writes_nothing():
+    """COPY has no ON CONFLICT: a key someone else wrote after the check fails the whole
+    transaction instead of being skipped, so nothing of it is kept."""
+    from django.db import IntegrityError
+
+    from config.bulk import insert_objects
+
+    queue_sms("taken")
+    rows = outbox._build_all([outgoing(1), outgoing(2, idempotency_key="taken")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_objects(list(rows.values()))
+    assert not Message.objects.filter(idempotency_key="many-1").exists()

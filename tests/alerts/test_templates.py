@@ -78,3 +78,14 @@ def test_language_is_the_recipients_with_english_fallback(preferred, chosen):
 )
 def test_segment_arithmetic(text, count):
     assert sms.segments(text) == count
+
+
+def test_a_template_registered_again_under_its_key_is_rendered_with_its_new_text(monkeypatch):
+    """Translated texts are kept per key and language, but never outlive the entry they came
+    from."""
+    from alerts import templates
+
+    monkeypatch.setitem(templates.TEMPLATES, "tests.kept", ("Hi", "First {code}"))
+    assert render_template("tests.kept", "es", "sms", {"code": "1"}) == ("Hi", "First 1")
+    monkeypatch.setitem(templates.TEMPLATES, "tests.kept", ("Hi", "Second {code}"))
+    assert render_template("tests.kept", "es", "sms", {"code": "2"}) == ("Hi", "Second 2")

@@ -166,6 +166,35 @@ def test_fanout_in_chunks_writes_everyone_once(
     assert Recipient.objects.filter(campaign=campaign).count() == 30
 
 
+def test_a_chunk_reaches_only_its_guardians_in_scope_among_the_adults_between_them(
+    make_campaign, district, data_team, lincoln, settings, launch
+):
+    """A chunk reads the id range its guardians span: the adults in between who are not
+    guardians in scope (a pickup adult, a guardian at another school) get nothing, and an
+    address shared across two chunks still gets one message."""
+    settings.CAMPAIGNS_CHUNK = 3
+    guardians = []
+    for i in range(4):
+        guardians += district(1, start=2 * i)  # Lincoln
+        outside = district(1, start=2 * i + 1)[0]  # Washington: out of this campaign's scope
+        pickup = PersonFactory(first_name=f"P{i}")
+        PhoneFactory(person=pickup, value=f"+1202666{i:04d}")
+        StudentContactFactory(
+            student=StudentContact.objects.get(person=guardians[-1]).student,
+            person=pickup,
+            legal_guardian=False,
+        )
+    ContactPoint.objects.filter(person=guardians[3]).update(value="+12025550000")
+    campaign = make_campaign(scope="schools", school_ids=[lincoln.pk])
+    launch(campaign)
+    recipients = Recipient.objects.filter(campaign=campaign)
+    assert sorted(recipients.values_list("person_id", flat=True)) == [g.pk for g in guardians]
+    assert recipients.get(person=guardians[3]).shared_with.person == guardians[0]
+    assert campaign_messages(campaign).count() == 3
+    assert not campaign_messages(campaign).filter(address__startswith="+1202666").exists()
+    assert outside.pk not in recipients.values_list("person_id", flat=True)
+
+
 def test_a_paused_campaign_stops_fanning_out_and_resumes_where_it_stopped(
     make_campaign, district, data_team, settings, django_capture_on_commit_callbacks
 ):

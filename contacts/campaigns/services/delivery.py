@@ -2,8 +2,9 @@
 
 A chunk is a range of guardian ids: one transaction reads its guardians' children, contact points
 and channel preferences with one query each, then writes recipients, links and outbox messages
-with multi-row INSERTs (contacts/campaigns/fanout.py). The campaign row is locked for the chunk
-and the chunk moves its id cursor, so a duplicate fan-out task waits, then finds the range done.
+with one COPY each on PostgreSQL (config/bulk.py, contacts/campaigns/fanout.py). The campaign
+row is locked for the chunk and the chunk moves its id cursor, so a duplicate fan-out task
+waits, then finds the range done: the chunk is the only writer of its rows.
 """
 
 import logging
@@ -15,9 +16,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from config.bulk import insert_objects
 from contacts.models import ContactPoint, Person
 from contacts.portal.models import MessagePreference
 from privacy.services import audit_record
@@ -57,9 +59,14 @@ def choose_channel(
     return None
 
 
-def _reachable_points(campaign: Campaign, person_ids: list[int]) -> dict[int, list[Point]]:
+def _reachable(campaign: Campaign, people: Q) -> QuerySet[ContactPoint]:
+    """The contact points of `people` (a filter on person_id) a campaign message can go to."""
+    return ContactPoint.objects.filter(reachable_on(campaign.channels), people)
+
+
+def _reachable_points(campaign: Campaign, people: Q) -> dict[int, list[Point]]:
     rows = (
-        ContactPoint.objects.filter(reachable_on(campaign.channels), person_id__in=person_ids)
+        _reachable(campaign, people)
         .order_by("pk")
         .values_list("pk", "person_id", "kind", "value", "sms_capable")
     )
@@ -69,11 +76,8 @@ def _reachable_points(campaign: Campaign, person_ids: list[int]) -> dict[int, li
     return points
 
 
-def _preferences(person_ids: list[int]) -> dict[int, list[str]]:
-    return {
-        pref.person_id: pref.channels()
-        for pref in MessagePreference.objects.filter(person_id__in=person_ids)
-    }
+def _preferences(people: Q) -> dict[int, list[str]]:
+    return {pref.person_id: pref.channels() for pref in MessagePreference.objects.filter(people)}
 
 
 def _office_phones() -> dict[int, str]:
@@ -103,25 +107,32 @@ def _link_expiry(campaign: Campaign) -> datetime:
 
 def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
     """Recipients, links and first messages for these guardians (in the caller's transaction).
-    Returns how many recipients were written."""
-    people = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "preferred_language"))
+    Returns how many recipients were written.
+
+    `person_ids` are the next guardians in id order, so the reads below select the id range
+    they span rather than list a thousand ids: the range holds no other guardian in scope, and
+    rows of other people in it are read but never used."""
+    span = (person_ids[0], person_ids[-1])
+    in_span = Q(person_id__gte=span[0], person_id__lte=span[1])
+    people = dict(Person.objects.filter(pk__range=span).values_list("pk", "preferred_language"))
     children: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     links = (
         scope_guardianships(campaign)
-        .filter(person_id__in=person_ids)
+        .filter(in_span)
         .order_by("student_id")
         .values_list("person_id", "student_id", "student__school_id", "student__school__timezone")
     )
     for person_id, student_id, school_id, tz in links:
         children[person_id].append((student_id, school_id, tz))
-    points = _reachable_points(campaign, person_ids)
-    wanted = _preferences(person_ids)
+    points = _reachable_points(campaign, in_span)
+    wanted = _preferences(in_span)
     offices = _office_phones()
     # An address already carrying this campaign's message (an earlier chunk, or earlier here).
-    values = {p.value for ps in points.values() for p in ps}
     owner_of: dict[str, int] = dict(
         Recipient.objects.filter(
-            campaign=campaign, shared_with__isnull=True, contact_point__value__in=values
+            campaign=campaign,
+            shared_with__isnull=True,
+            contact_point__value__in=_reachable(campaign, in_span).values("value"),
         ).values_list("contact_point__value", "pk")
     )
     owners: list[Recipient] = []
@@ -132,7 +143,7 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
         if not kids or person_id not in people:
             continue  # no longer a guardian in scope since the chunk was chosen
         recipient = Recipient(
-            campaign=campaign, person_id=person_id, school_id=kids[0][1], children=len(kids)
+            campaign_id=campaign.pk, person_id=person_id, school_id=kids[0][1], children=len(kids)
         )
         chosen = choose_channel(points.get(person_id, []), campaign.channels, wanted.get(person_id))
         if chosen is not None:
@@ -149,15 +160,15 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
     )
     for recipient in owners:
         if recipient.person_id in issued:
-            recipient.link = issued[recipient.person_id].link
-    Recipient.objects.bulk_create(owners, batch_size=500)
-    for recipient in owners:
-        if recipient.contact_point_id is not None:
-            owner_of.setdefault(_value_of(points, recipient), recipient.pk)
-    for recipient, value in sharers:
-        recipient.shared_with_id = owner_of[value]
-    Recipient.objects.bulk_create([r for r, _ in sharers], batch_size=500)
-    tz_of = {person_id: kids[0][2] for person_id, kids in children.items()}
+            recipient.link_id = issued[recipient.person_id].link.pk
+    insert_objects(owners)
+    if sharers:
+        owner_of.update(_owners_written(campaign, owners, points))
+        for recipient, value in sharers:
+            recipient.shared_with_id = owner_of[value]
+        insert_objects([r for r, _ in sharers])
+    deadlines = {tz: _deadline(campaign, tz) for tz in {kids[0][2] for kids in children.values()}}
+    deadline_of = {person_id: deadlines[kids[0][2]] for person_id, kids in children.items()}
     outgoing = [
         fanout.outgoing(
             campaign_id=campaign.pk,
@@ -172,7 +183,7 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
                 r.channel,
                 link_url=issued[r.person_id].url if r.person_id in issued else "",
                 office_phone=offices.get(r.school_id, ""),
-                deadline=_deadline(campaign, tz_of[r.person_id]),
+                deadline=deadline_of[r.person_id],
             ),
         )
         for r in owners
@@ -180,6 +191,18 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
     ]
     fanout.messages_queue_many(messages=outgoing)
     return len(owners) + len(sharers)
+
+
+def _owners_written(
+    campaign: Campaign, owners: list[Recipient], points: dict[int, list[Point]]
+) -> dict[str, int]:
+    """{address: recipient id} of the owners just written that carry a message."""
+    pk_of = dict(
+        Recipient.objects.filter(
+            campaign=campaign, person_id__in=[r.person_id for r in owners if r.contact_point_id]
+        ).values_list("person_id", "pk")
+    )
+    return {_value_of(points, r): pk_of[r.person_id] for r in owners if r.contact_point_id}
 
 
 def _value_of(points: dict[int, list[Point]], recipient: Recipient) -> str:
@@ -322,9 +345,9 @@ def _remind_chunk(campaign: Campaign, ids: list[int], number: int, tzs: dict[int
         )
         if not recipients:
             return 0
-        person_ids = [r[1] for r in recipients]
-        points = _reachable_points(campaign, person_ids)
-        wanted = _preferences(person_ids)
+        people = Q(person_id__in=[r[1] for r in recipients])
+        points = _reachable_points(campaign, people)
+        wanted = _preferences(people)
         offices = _office_phones()
         chosen = {
             pk: choose_channel(points.get(person_id, []), campaign.channels, wanted.get(person_id))

@@ -1,12 +1,17 @@
 """Insert many new rows fast: COPY on PostgreSQL, bulk_create elsewhere.
 
-For the importers, whose rows were all checked before the write and are inserted inside the
-caller's transaction. Building model instances and SQL for each row was most of an import's
-time; COPY streams plain tuples. Returns nothing: callers that need the new ids read them back
-by their natural key (SIS id), which they do anyway.
+For writers whose rows were all checked before the write and are inserted inside the caller's
+transaction: the importers and the outbox's bulk path. Building SQL for each row was most of
+their time; COPY streams plain tuples. Neither insert returns ids: callers that need them read
+the rows back by a natural key (a SIS id, a unique token hash), which they do anyway.
+
+COPY has no ON CONFLICT: a row that breaks a unique constraint fails the whole statement, and
+with it the caller's transaction, so nothing is half-written. Use these only where the caller
+is the sole writer of the rows' unique keys (it checked them, and holds the lock that keeps
+anyone else from writing them meanwhile).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 from django.utils import timezone
@@ -20,7 +25,7 @@ def _columns_and_defaults(model: type[models.Model]) -> list[tuple[models.Field,
     for field in model._meta.concrete_fields:
         if field.primary_key:
             continue
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        if _is_auto_now(field):
             default = now
         elif field.has_default():
             default = field.get_default()
@@ -32,6 +37,35 @@ def _columns_and_defaults(model: type[models.Model]) -> list[tuple[models.Field,
             default = models.NOT_PROVIDED
         out.append((field, default))
     return out
+
+
+def _is_auto_now(field: models.Field) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _copy(
+    model: type[models.Model], fields: Sequence[models.Field], tuples: Iterable[tuple]
+) -> None:
+    """COPY `tuples` (values in the order of `fields`) into the model's table. Values the driver
+    cannot adapt by itself (a dict or a list for a JSON column) go through the field's own
+    get_db_prep_save, as Django's INSERT would."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    prepared = [i for i, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    # The driver's own cursor runs COPY; its errors are raised as Django's (IntegrityError for a
+    # duplicate key), like those of any query.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for values in tuples:
+            if prepared:
+                values = list(values)
+                for i in prepared:
+                    values[i] = fields[i].get_db_prep_save(values[i], connection)
+            copy.write_row(values)
 
 
 def bulk_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
@@ -57,19 +91,35 @@ def bulk_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
             raise ValueError(f"{model.__name__}: rows must all have the same fields in one order")
         tuples.append((*row.values(), *tail))
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(spec[name][0].column) for name in names)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for values in tuples:
-                copy.write_row(values)
+        _copy(model, [spec[name][0] for name in names], tuples)
     else:
         model.objects.bulk_create(
             (model(**dict(zip(names, values, strict=True))) for values in tuples), batch_size=BATCH
         )
     return len(tuples)
+
+
+def insert_objects(objs: Sequence[models.Model]) -> int:
+    """Insert unsaved instances of one model, every concrete field but the primary key taken
+    from the instance (auto_now fields are set to now on the instance first, as save() would).
+    The instances' primary keys stay unset on PostgreSQL."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise ValueError("insert_objects takes instances of one model")
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        return len(objs)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    now = timezone.now()
+    for field in fields:
+        if _is_auto_now(field):
+            for obj in objs:
+                setattr(obj, field.attname, now)
+    attnames = [field.attname for field in fields]
+    _copy(model, fields, ([getattr(obj, name) for name in attnames] for obj in objs))
+    return len(objs)
 
 
 def bulk_update_rows(model: type[models.Model], fields: list[str], rows: Iterable[dict]) -> int:
