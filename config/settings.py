@@ -115,6 +115,12 @@ def _database_from_url(url: str) -> dict:
     else:
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
+        # The SQL text and its parameters travel apart, so psycopg prepares a statement after its
+        # fifth run on a connection and PostgreSQL plans it once for the connection's life. A
+        # pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21,
+        # or without max_prepared_statements) needs DATABASE_PREPARED_STATEMENTS=0.
+        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+            config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     # Lets parallel test runs on one server keep their own test database.
     if env.str("TEST_DATABASE_NAME", default=""):
         config["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}

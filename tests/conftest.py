@@ -2,10 +2,13 @@
 
 import os
 import shutil
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 from rest_framework.test import APIClient
 
 from contacts.models import Student, StudentContact
@@ -34,6 +37,56 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _RequestsInFlight:
+    """Counts the requests the live server's threads are answering (Django's request signals)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+    def wait_idle(self, *, quiet: float = 0.2, timeout: float = 10.0) -> None:
+        """Until no request has been in flight for `quiet` seconds (or `timeout` passed)."""
+        deadline = time.monotonic() + timeout
+        idle_since = None
+        while time.monotonic() < deadline:
+            if self.count:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= quiet:
+                return
+            time.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request):
+    """The live server answers on threads of its own, so a request a page sent just before the
+    test closed it (an htmx poll writing its access-log row) can still be running when the test's
+    tables are truncated, and the two deadlock. Set up after the test database (as pytest-django's
+    own live-server helper is), so it is torn down first: it waits for those requests to end."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    in_flight = _RequestsInFlight()
+    request_started.connect(in_flight.started, weak=False)
+    request_finished.connect(in_flight.finished, weak=False)
+    try:
+        yield
+        in_flight.wait_idle()
+    finally:
+        request_started.disconnect(in_flight.started)
+        request_finished.disconnect(in_flight.finished)
 
 
 @pytest.fixture(scope="session")

@@ -36,46 +36,79 @@ def portal_session_get(key: str | None) -> PortalSession | None:
     )
 
 
+CHILD_ORDER = ("last_name", "first_name", "id")
+
+# What a child's card shows (portal/_student.html), read and nothing more.
+HOUSEHOLD_FIELDS = (
+    "relationship",
+    "legal_guardian",
+    "emergency_priority",
+    "pickup_status",
+    "student__first_name",
+    "student__preferred_name",
+    "student__last_name",
+    "student__grade",
+    "student__school__name",
+    "person__first_name",
+    "person__last_name",
+)
+
+
 def children_of(guardian: Person) -> QuerySet[Student]:
     """The guardian's children (siblings in every school), by name, with their school."""
-    return (
-        Student.objects.children_of(guardian.pk)
-        .select_related("school")
-        .order_by("last_name", "first_name", "id")
-    )
+    return Student.objects.children_of(guardian.pk).select_related("school").order_by(*CHILD_ORDER)
 
 
 def children_ids_of(guardian: Person) -> list[int]:
     return list(Student.objects.children_of(guardian.pk).values_list("pk", flat=True))
 
 
-def _shown_contacts() -> QuerySet[StudentContact]:
-    """A child's contacts as the portal shows them: in call order (emergency contacts first, by
-    priority), prohibited adults left out, each with its person and that person's `phones`."""
-    phones = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE).order_by("id")
-    return (
-        StudentContact.objects.exclude(pickup_status=PROHIBITED)
-        .select_related("person")
+def household_of(guardian: Person, *, child=None) -> list[Student]:
+    """What the household page shows: the guardian's children by name (`children_of`), each
+    with `shown_contacts`: its contacts in call order (emergency contacts first, by priority),
+    prohibited adults left out, each with its person and that person's `phones`. With `child`,
+    only that one.
+
+    Two queries however many children and contacts: the children's shown contacts, each with
+    its child, the child's school and the adult; and those adults' phones. Every child appears,
+    because the guardian's own link to the child is one of its shown contacts (a custodial
+    guardianship is never a prohibited pickup)."""
+    children = Student.objects.children_of(guardian.pk)
+    if child is not None:
+        children = children.filter(pk=child)
+    phones = (
+        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE)
+        .only("person_id", "value")
+        .order_by("id")
+    )
+    links = (
+        StudentContact.objects.filter(student__in=children)
+        .exclude(pickup_status=PROHIBITED)
+        .select_related("student__school", "person")
+        .only(*HOUSEHOLD_FIELDS)
         .prefetch_related(Prefetch("person__contact_points", queryset=phones, to_attr="phones"))
-        .order_by(F("emergency_priority").asc(nulls_last=True), "id")
+        .order_by(
+            *(f"student__{field}" for field in CHILD_ORDER),
+            F("emergency_priority").asc(nulls_last=True),
+            "id",
+        )
     )
-
-
-def household_of(guardian: Person) -> QuerySet[Student]:
-    """What the household page shows: the guardian's children, each with `shown_contacts` (see
-    `_shown_contacts`). Three queries however many children and contacts: the children with their
-    schools, their contacts with the adults, and those adults' phones."""
-    return children_of(guardian).prefetch_related(
-        Prefetch("contacts", queryset=_shown_contacts(), to_attr="shown_contacts")
-    )
+    household: dict[int, Student] = {}
+    for link in links:
+        student = household.setdefault(link.student_id, link.student)
+        if student is link.student:
+            student.shown_contacts = []
+        student.shown_contacts.append(link)
+    return list(household.values())
 
 
 def household_child_of(guardian: Person, pk) -> Student:
     """One child's card on the household page (htmx swaps it in after a change)."""
     try:
-        return household_of(guardian).get(pk=pk)
-    except (Student.DoesNotExist, ValueError, TypeError) as exc:
+        (student,) = household_of(guardian, child=int(pk))
+    except (ValueError, TypeError) as exc:
         raise Http404 from exc
+    return student
 
 
 def get_link_for(guardian: Person, pk) -> StudentContact:

@@ -2,6 +2,7 @@
 command with "'prepare_threshold' is an invalid keyword argument"), and a URL naming no
 supported database stops the process with one line naming the variable."""
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ def manage(*args, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "TEST_DATABASE_NAME")
+        if key not in ("DATABASE_URL", "TEST_DATABASE_NAME", "DATABASE_PREPARED_STATEMENTS")
     }
     environment |= {"SECRET_KEY": "x", "HTTPS": "0", **env}
     return subprocess.run(
@@ -39,22 +40,37 @@ def test_a_sqlite_url_runs_commands(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_a_postgres_url_reuses_checked_connections_and_sqlite_gets_only_its_timeout(tmp_path):
-    code = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], bool(d.get('CONN_HEALTH_CHECKS')), d.get('OPTIONS'))"
-    result = manage(
-        "shell",
-        "--verbosity",
-        "0",
-        "-c",
-        code,
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/nowhere",
+def _database(url: str, **env) -> dict:
+    """settings.DATABASES["default"] as a process started with DATABASE_URL=url reads it."""
+    code = (
+        "import json; from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(json.dumps({k: d.get(k) for k in ('ENGINE', 'CONN_HEALTH_CHECKS', 'OPTIONS')}))"
     )
+    result = manage("shell", "--verbosity", "0", "-c", code, DATABASE_URL=url, **env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "True", "{}"]
-    url = f"sqlite:///{tmp_path / 'reunify.sqlite3'}"
-    result = manage("shell", "--verbosity", "0", "-c", code, DATABASE_URL=url)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "False", "{'timeout':", "20}"]
+    return json.loads(result.stdout)
+
+
+def test_a_postgres_url_reuses_checked_connections_with_prepared_statements_and_sqlite_gets_only_its_timeout(
+    tmp_path,
+):
+    assert _database("postgres://postgres@127.0.0.1:5432/nowhere") == {
+        "ENGINE": "django.db.backends.postgresql",
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
+    }
+    assert _database(f"sqlite:///{tmp_path / 'reunify.sqlite3'}") == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "CONN_HEALTH_CHECKS": False,
+        "OPTIONS": {"timeout": 20},
+    }
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler_in_transaction_mode():
+    database = _database(
+        "postgres://postgres@127.0.0.1:5432/nowhere", DATABASE_PREPARED_STATEMENTS="0"
+    )
+    assert database["OPTIONS"] == {}
 
 
 @pytest.mark.parametrize(

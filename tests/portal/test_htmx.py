@@ -64,9 +64,9 @@ def test_the_card_costs_the_same_reads_however_many_contacts(maria_client, carme
         maria_client.post(url, {"direction": "up"})
     with CaptureQueriesContext(connection) as partial:
         maria_client.post(url, {"direction": "down"}, **HTMX)
-    # The child with its school, its contacts with the adults, their phones (the household
-    # page's queries, for one child).
-    assert len(partial) == len(plain) + 3
+    # The child's contacts with the child, its school and the adults, and their phones (the
+    # household page's queries, for one child).
+    assert len(partial) == len(plain) + 2
 
 
 def test_call_later_without_htmx_redirects_back_to_the_child(maria_client, carmen):
