@@ -6,7 +6,7 @@ contacts in call order. An adult whose pickup is prohibited is never shown in th
 anyone. `get_<entity>_for` and `household_child_of` raise Http404 for anything else.
 """
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -66,8 +66,8 @@ def children_ids_of(guardian: Person) -> list[int]:
 def household_of(guardian: Person, *, child=None) -> list[Student]:
     """What the household page shows: the guardian's children by name (`children_of`), each
     with `shown_contacts`: its contacts in call order (emergency contacts first, by priority),
-    prohibited adults left out, each with its person and that person's `phones`. With `child`,
-    only that one.
+    prohibited adults left out, each with its person and that person's `phones` (the numbers, in
+    the order they were added). With `child`, only that one.
 
     Two queries however many children and contacts: the children's shown contacts, each with
     its child, the child's school and the adult; and those adults' phones. Every child appears,
@@ -76,25 +76,31 @@ def household_of(guardian: Person, *, child=None) -> list[Student]:
     children = Student.objects.children_of(guardian.pk)
     if child is not None:
         children = children.filter(pk=child)
-    phones = (
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE)
-        .only("person_id", "value")
-        .order_by("id")
-    )
-    links = (
+    links = list(
         StudentContact.objects.filter(student__in=children)
         .exclude(pickup_status=PROHIBITED)
         .select_related("student__school", "person")
         .only(*HOUSEHOLD_FIELDS)
-        .prefetch_related(Prefetch("person__contact_points", queryset=phones, to_attr="phones"))
         .order_by(
             *(f"student__{field}" for field in CHILD_ORDER),
             F("emergency_priority").asc(nulls_last=True),
             "id",
         )
     )
+    if not links:
+        return []
+    phones: dict[int, list[str]] = {}
+    for person_id, value in (
+        ContactPoint.objects.filter(
+            kind=ContactPoint.Kind.PHONE, person_id__in={link.person_id for link in links}
+        )
+        .order_by("id")
+        .values_list("person_id", "value")
+    ):
+        phones.setdefault(person_id, []).append(value)
     household: dict[int, Student] = {}
     for link in links:
+        link.person.phones = phones.get(link.person_id, [])
         student = household.setdefault(link.student_id, link.student)
         if student is link.student:
             student.shown_contacts = []
