@@ -127,27 +127,26 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
     points = _reachable_points(campaign, in_span)
     wanted = _preferences(in_span)
     offices = _office_phones()
+    chosen: dict[int, tuple[str, Point] | None] = {
+        person_id: choose_channel(
+            points.get(person_id, []), campaign.channels, wanted.get(person_id)
+        )
+        for person_id in person_ids
+        if person_id in children and person_id in people
+    }
     # An address already carrying this campaign's message (an earlier chunk, or earlier here).
-    owner_of: dict[str, int] = dict(
-        Recipient.objects.filter(
-            campaign=campaign,
-            shared_with__isnull=True,
-            contact_point__value__in=_reachable(campaign, in_span).values("value"),
-        ).values_list("contact_point__value", "pk")
-    )
+    owner_of = _owners_before(campaign, in_span, {c[1].value for c in chosen.values() if c})
     owners: list[Recipient] = []
     sharers: list[tuple[Recipient, str]] = []
     seen_here: set[str] = set()
-    for person_id in person_ids:
-        kids = children.get(person_id)
-        if not kids or person_id not in people:
-            continue  # no longer a guardian in scope since the chunk was chosen
+    # Guardians no longer in scope since the chunk was chosen have no entry in `chosen`.
+    for person_id, choice in chosen.items():
+        kids = children[person_id]
         recipient = Recipient(
             campaign_id=campaign.pk, person_id=person_id, school_id=kids[0][1], children=len(kids)
         )
-        chosen = choose_channel(points.get(person_id, []), campaign.channels, wanted.get(person_id))
-        if chosen is not None:
-            recipient.channel, point = chosen
+        if choice is not None:
+            recipient.channel, point = choice
             recipient.contact_point_id = point.pk
             if point.value in owner_of or point.value in seen_here:
                 sharers.append((recipient, point.value))
@@ -191,6 +190,36 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
     ]
     fanout.messages_queue_many(messages=outgoing)
     return len(owners) + len(sharers)
+
+
+def _owners_before(campaign: Campaign, in_span: Q, addresses: set[str]) -> dict[str, int]:
+    """{address: recipient id} for those of `addresses` (where this chunk's guardians are to be
+    messaged) that a recipient written by an earlier chunk already carries the message to.
+
+    Only a guardian outside this chunk's span of person ids can be such a recipient (spans do
+    not overlap), so the adults outside it who hold one of these addresses are found first
+    (the contact points' value index), and only their recipients are read (the (campaign,
+    person) unique index). Each chunk's cost is its own however many recipients the campaign
+    already has, and the plan does not hang on the statistics of a recipients table that is
+    filling up while the fan-out runs."""
+    if not addresses:
+        return {}
+    sharing = set(
+        ContactPoint.objects.filter(value__in=addresses)
+        .exclude(in_span)
+        .order_by()
+        .values_list("person_id", flat=True)
+    )
+    if not sharing:
+        return {}
+    return dict(
+        Recipient.objects.filter(
+            campaign=campaign,
+            person_id__in=sharing,
+            shared_with__isnull=True,
+            contact_point__value__in=addresses,
+        ).values_list("contact_point__value", "pk")
+    )
 
 
 def _owners_written(
