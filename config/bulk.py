@@ -1,9 +1,10 @@
 """Insert many new rows fast: COPY on PostgreSQL, bulk_create elsewhere.
 
 For writers whose rows were all checked before the write and are inserted inside the caller's
-transaction: the importers and the outbox's bulk path. Building SQL for each row was most of
-their time; COPY streams plain tuples. Neither insert returns ids: callers that need them read
-the rows back by a natural key (a SIS id, a unique token hash), which they do anyway.
+transaction: the importers, the outbox's bulk path and a campaign's fan-out. They give each row
+as its field values, not as a model instance: building SQL, or an instance, for each row was
+most of their time; COPY streams plain tuples. The insert returns no ids: callers that need
+them read the rows back by a natural key (a SIS id, a unique token hash), which they do anyway.
 
 COPY has no ON CONFLICT: a row that breaks a unique constraint fails the whole statement, and
 with it the caller's transaction, so nothing is half-written. Use these only where the caller
@@ -97,29 +98,6 @@ def bulk_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
             (model(**dict(zip(names, values, strict=True))) for values in tuples), batch_size=BATCH
         )
     return len(tuples)
-
-
-def insert_objects(objs: Sequence[models.Model]) -> int:
-    """Insert unsaved instances of one model, every concrete field but the primary key taken
-    from the instance (auto_now fields are set to now on the instance first, as save() would).
-    The instances' primary keys stay unset on PostgreSQL."""
-    if not objs:
-        return 0
-    model = type(objs[0])
-    if any(type(obj) is not model for obj in objs):
-        raise ValueError("insert_objects takes instances of one model")
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=BATCH)
-        return len(objs)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    now = timezone.now()
-    for field in fields:
-        if _is_auto_now(field):
-            for obj in objs:
-                setattr(obj, field.attname, now)
-    attnames = [field.attname for field in fields]
-    _copy(model, fields, ([getattr(obj, name) for name in attnames] for obj in objs))
-    return len(objs)
 
 
 def bulk_update_rows(model: type[models.Model], fields: list[str], rows: Iterable[dict]) -> int:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from config.bulk import insert_objects
+from config.bulk import bulk_insert
 
 from .. import conf, ratelimit
 from ..models import Channel, Fallback, Lane, Message
@@ -90,6 +90,48 @@ def _render(template_key: str, language: str, channel: str, context: dict) -> tu
         raise ValueError(f"template {template_key!r} cannot be rendered: missing {exc}") from exc
 
 
+def message_fields(
+    item: OutgoingMessage,
+    *,
+    now: datetime,
+    fallback_of_id: int | None = None,
+    tried: list | None = None,
+) -> dict[str, Any]:
+    """The one definition of an outbox row, as its field values by attribute name: checked,
+    rendered now in the recipient's language (English if we lack theirs), laned. Every other
+    field takes its default. Raises ValueError for an unknown channel or fallback, a malformed
+    cause, or a template the context cannot fill."""
+    _check(item)
+    lang = language_for(item.language)
+    context = {**item.context, "reply_ref": item.reply_ref} if item.reply_ref else item.context
+    subject, body = _render(item.template_key, lang, item.channel, context)
+    return {
+        "channel": item.channel,
+        "address": item.address,
+        "purpose": item.purpose,
+        "template_key": item.template_key,
+        "language": lang,
+        "context": item.context,
+        "subject": subject[:200],
+        "body": body,
+        "emergency": item.emergency,
+        "lane": _lane(emergency=item.emergency, bulk=item.bulk, purpose=item.purpose),
+        "recipient_person_id": item.recipient_person_id,
+        "contact_point_id": item.contact_point_id,
+        "next_attempt_at": now,
+        "enqueued_at": now,
+        "fallback": item.fallback,
+        "fallback_context": item.fallback_context or {},
+        "fallback_of_id": fallback_of_id,
+        "reply_flow": item.reply_flow,
+        "reply_ref": item.reply_ref,
+        "cause_type": item.cause_type,
+        "cause_id": item.cause_id,
+        "tried": tried or [[item.contact_point_id, item.channel, item.recipient_person_id]],
+        "idempotency_key": item.idempotency_key,
+    }
+
+
 def build_message(
     item: OutgoingMessage,
     *,
@@ -97,38 +139,11 @@ def build_message(
     fallback_of: Message | None = None,
     tried: list | None = None,
 ) -> Message:
-    """The one definition of an outbox row (unsaved): checked, rendered now in the recipient's
-    language (English if we lack theirs), laned. Raises ValueError for an unknown channel or
-    fallback, a malformed cause, or a template the context cannot fill."""
-    _check(item)
-    lang = language_for(item.language)
-    context = {**item.context, "reply_ref": item.reply_ref} if item.reply_ref else item.context
-    subject, body = _render(item.template_key, lang, item.channel, context)
-    return Message(
-        channel=item.channel,
-        address=item.address,
-        purpose=item.purpose,
-        template_key=item.template_key,
-        language=lang,
-        context=item.context,
-        subject=subject[:200],
-        body=body,
-        emergency=item.emergency,
-        lane=_lane(emergency=item.emergency, bulk=item.bulk, purpose=item.purpose),
-        recipient_person_id=item.recipient_person_id,
-        contact_point_id=item.contact_point_id,
-        next_attempt_at=now,
-        enqueued_at=now,
-        fallback=item.fallback,
-        fallback_context=item.fallback_context or {},
-        fallback_of=fallback_of,
-        reply_flow=item.reply_flow,
-        reply_ref=item.reply_ref,
-        cause_type=item.cause_type,
-        cause_id=item.cause_id,
-        tried=tried or [[item.contact_point_id, item.channel, item.recipient_person_id]],
-        idempotency_key=item.idempotency_key,
+    """An unsaved outbox row (`message_fields`), the message it falls back from linked."""
+    fields = message_fields(
+        item, now=now, fallback_of_id=fallback_of.pk if fallback_of else None, tried=tried
     )
+    return Message(**fields)
 
 
 def message_queue(
@@ -256,16 +271,17 @@ def _chunks(items: Iterable[OutgoingMessage], size: int) -> Iterator[list[Outgoi
         yield chunk
 
 
-def _build_all(items: Iterable[OutgoingMessage]) -> dict[str, Message]:
+def _build_all(items: Iterable[OutgoingMessage]) -> dict[str, dict[str, Any]]:
+    """{idempotency key: the row's field values}, the first message of each key."""
     now = timezone.now()
-    rows: dict[str, Message] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for item in items:
         if item.idempotency_key not in rows:
-            rows[item.idempotency_key] = build_message(item, now=now)
+            rows[item.idempotency_key] = message_fields(item, now=now)
     return rows
 
 
-def _insert(rows: dict[str, Message], *, sole_writer: bool) -> int:
+def _insert(rows: dict[str, dict[str, Any]], *, sole_writer: bool) -> int:
     """Write the rows whose keys are new, inside the current transaction, and enqueue them when
     it commits."""
     keys = list(rows)
@@ -275,19 +291,21 @@ def _insert(rows: dict[str, Message], *, sole_writer: bool) -> int:
             del rows[key]
     new = list(rows.values())
     if sole_writer:
-        insert_objects(new)
+        bulk_insert(Message, new)
     else:
         # ignore_conflicts: a concurrent writer of the same key wins instead of failing us.
-        Message.objects.bulk_create(new, batch_size=MANY_CHUNK, ignore_conflicts=True)
+        Message.objects.bulk_create(
+            [Message(**row) for row in new], batch_size=MANY_CHUNK, ignore_conflicts=True
+        )
     # Neither insert returns ids on PostgreSQL: read back the rows that need a task each
     # (duplicates of a concurrent writer's rows are harmless: delivery claims).
     to_deliver: list[tuple[int, str, str]] = []
     eager = conf.eager()
-    per_task = [m.idempotency_key for m in new if eager or m.lane != Lane.BULK]
+    per_task = [row["idempotency_key"] for row in new if eager or row["lane"] != Lane.BULK]
     for start in range(0, len(per_task), MANY_CHUNK):
         found = Message.objects.filter(idempotency_key__in=per_task[start : start + MANY_CHUNK])
         to_deliver += found.order_by().values_list("pk", "lane", "channel")
-    bulk_channels = sorted({m.channel for m in new if m.lane == Lane.BULK})
+    bulk_channels = sorted({row["channel"] for row in new if row["lane"] == Lane.BULK})
     if to_deliver or bulk_channels:
         transaction.on_commit(lambda: _enqueue_many(to_deliver, bulk_channels))
     return len(new)

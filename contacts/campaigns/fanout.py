@@ -2,8 +2,8 @@
 messages. Everything else in this app calls these two functions.
 
 - `links_issue_many` writes a chunk's PortalLink rows in one COPY on PostgreSQL (config/bulk.py),
-  hashed with the portal's own helpers (contacts/portal/lib.py); the raw tokens are returned for
-  the messages and never stored.
+  each made by the portal's own `link_fields`; the raw tokens are returned for the messages and
+  never stored.
 - `messages_queue_many` hands the chunk to alerts' `messages_queue_many` (in the caller's
   transaction, rows enqueued on commit) as their sole writer.
 
@@ -20,9 +20,9 @@ from django.urls import reverse
 
 from alerts.services import OutgoingMessage
 from alerts.services import messages_queue_many as alerts_queue_many
-from config.bulk import insert_objects
-from contacts.portal.lib import keyed_hash, new_token
+from config.bulk import bulk_insert
 from contacts.portal.models import PortalLink
+from contacts.portal.services.signin import link_fields
 
 from . import conf
 
@@ -32,7 +32,7 @@ PURPOSE = "campaign.verify"
 
 @dataclass(frozen=True)
 class IssuedLink:
-    link: PortalLink
+    link_id: int
     url: str
 
 
@@ -51,28 +51,21 @@ def links_issue_many(
     *, person_ids: Iterable[int], expires_at: datetime, issued_by: str
 ) -> dict[int, IssuedLink]:
     """One single-use personal sign-in link per person, expiring at `expires_at`; only the
-    tokens' keyed hashes are stored. Returns {person id: the saved link and its URL}."""
-    tokens = {person_id: new_token() for person_id in person_ids}
-    links = [
-        PortalLink(
-            person_id=person_id,
-            token_hash=keyed_hash("link", token),
-            expires_at=expires_at,
-            issued_by=issued_by[:120],
-        )
-        for person_id, token in tokens.items()
+    tokens' keyed hashes are stored. Returns {person id: the saved link's id and its URL}."""
+    made = [
+        link_fields(person_id=person_id, expires_at=expires_at, issued_by=issued_by[:120])
+        for person_id in person_ids
     ]
-    insert_objects(links)
+    bulk_insert(PortalLink, [fields for fields, _token in made])
     pk_of = dict(
-        PortalLink.objects.filter(token_hash__in=[link.token_hash for link in links]).values_list(
-            "token_hash", "pk"
-        )
+        PortalLink.objects.filter(
+            token_hash__in=[fields["token_hash"] for fields, _token in made]
+        ).values_list("token_hash", "pk")
     )
-    urls = link_urls(tokens.values())
-    for link in links:
-        link.pk = pk_of[link.token_hash]
+    urls = link_urls(token for _fields, token in made)
     return {
-        link.person_id: IssuedLink(link=link, url=urls[tokens[link.person_id]]) for link in links
+        fields["person_id"]: IssuedLink(link_id=pk_of[fields["token_hash"]], url=urls[token])
+        for fields, token in made
     }
 
 

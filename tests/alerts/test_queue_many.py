@@ -170,10 +170,10 @@ def test_a_sole_writer_that_meets_a_row_written_behind_its_back_writes_nothing()
     transaction instead of being skipped, so nothing of it is kept."""
     from django.db import IntegrityError
 
-    from config.bulk import insert_objects
+    from config.bulk import bulk_insert
 
     queue_sms("taken")
     rows = outbox._build_all([outgoing(1), outgoing(2, idempotency_key="taken")])
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert_objects(list(rows.values()))
+        bulk_insert(Message, list(rows.values()))
     assert not Message.objects.filter(idempotency_key="many-1").exists()

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from config.bulk import insert_objects
+from config.bulk import bulk_insert
 from contacts.models import ContactPoint, Person
 from contacts.portal.models import MessagePreference
 from privacy.services import audit_record
@@ -136,60 +136,73 @@ def _write_chunk(campaign: Campaign, person_ids: list[int]) -> int:
     }
     # An address already carrying this campaign's message (an earlier chunk, or earlier here).
     owner_of = _owners_before(campaign, in_span, {c[1].value for c in chosen.values() if c})
-    owners: list[Recipient] = []
-    sharers: list[tuple[Recipient, str]] = []
+    owners: list[dict] = []
+    sharers: list[dict] = []
     seen_here: set[str] = set()
     # Guardians no longer in scope since the chunk was chosen have no entry in `chosen`.
     for person_id, choice in chosen.items():
         kids = children[person_id]
-        recipient = Recipient(
-            campaign_id=campaign.pk, person_id=person_id, school_id=kids[0][1], children=len(kids)
-        )
+        row = _recipient_row(campaign, person_id, school_id=kids[0][1], children=len(kids))
         if choice is not None:
-            recipient.channel, point = choice
-            recipient.contact_point_id = point.pk
+            row["channel"], point = choice
+            row["contact_point_id"] = point.pk
             if point.value in owner_of or point.value in seen_here:
-                sharers.append((recipient, point.value))
+                sharers.append(row)
                 continue
             seen_here.add(point.value)
-        owners.append(recipient)
-    with_link = [r.person_id for r in owners if r.channel in ("sms", "email")]
+        owners.append(row)
+    with_link = [r["person_id"] for r in owners if r["channel"] in ("sms", "email")]
     issued = fanout.links_issue_many(
         person_ids=with_link, expires_at=_link_expiry(campaign), issued_by=f"campaign:{campaign.pk}"
     )
-    for recipient in owners:
-        if recipient.person_id in issued:
-            recipient.link_id = issued[recipient.person_id].link.pk
-    insert_objects(owners)
+    for row in owners:
+        if row["person_id"] in issued:
+            row["link_id"] = issued[row["person_id"]].link_id
+    bulk_insert(Recipient, owners)
     if sharers:
-        owner_of.update(_owners_written(campaign, owners, points))
-        for recipient, value in sharers:
-            recipient.shared_with_id = owner_of[value]
-        insert_objects([r for r, _ in sharers])
+        owner_of.update(_owners_written(campaign, owners, chosen))
+        for row in sharers:
+            row["shared_with_id"] = owner_of[chosen[row["person_id"]][1].value]
+        bulk_insert(Recipient, sharers)
     deadlines = {tz: _deadline(campaign, tz) for tz in {kids[0][2] for kids in children.values()}}
     deadline_of = {person_id: deadlines[kids[0][2]] for person_id, kids in children.items()}
     outgoing = [
         fanout.outgoing(
             campaign_id=campaign.pk,
-            key=f"{r.person_id}:0",
-            channel=r.channel,
-            address=_value_of(points, r),
-            person_id=r.person_id,
-            contact_point_id=r.contact_point_id,
-            language=people[r.person_id],
-            template_key=_template(r.channel, reminder=False),
+            key=f"{r['person_id']}:0",
+            channel=r["channel"],
+            address=chosen[r["person_id"]][1].value,
+            person_id=r["person_id"],
+            contact_point_id=r["contact_point_id"],
+            language=people[r["person_id"]],
+            template_key=_template(r["channel"], reminder=False),
             context=_context(
-                r.channel,
-                link_url=issued[r.person_id].url if r.person_id in issued else "",
-                office_phone=offices.get(r.school_id, ""),
-                deadline=deadline_of[r.person_id],
+                r["channel"],
+                link_url=issued[r["person_id"]].url if r["person_id"] in issued else "",
+                office_phone=offices.get(r["school_id"], ""),
+                deadline=deadline_of[r["person_id"]],
             ),
         )
         for r in owners
-        if r.channel
+        if r["channel"]
     ]
     fanout.messages_queue_many(messages=outgoing)
     return len(owners) + len(sharers)
+
+
+def _recipient_row(campaign: Campaign, person_id: int, *, school_id: int, children: int) -> dict:
+    """A new recipient's field values, on no channel yet; every other field takes its default
+    (config.bulk.bulk_insert). One key order for every row of a chunk."""
+    return {
+        "campaign_id": campaign.pk,
+        "person_id": person_id,
+        "school_id": school_id,
+        "children": children,
+        "channel": "",
+        "contact_point_id": None,
+        "link_id": None,
+        "shared_with_id": None,
+    }
 
 
 def _owners_before(campaign: Campaign, in_span: Q, addresses: set[str]) -> dict[str, int]:
@@ -223,22 +236,16 @@ def _owners_before(campaign: Campaign, in_span: Q, addresses: set[str]) -> dict[
 
 
 def _owners_written(
-    campaign: Campaign, owners: list[Recipient], points: dict[int, list[Point]]
+    campaign: Campaign, owners: list[dict], chosen: dict[int, tuple[str, Point] | None]
 ) -> dict[str, int]:
     """{address: recipient id} of the owners just written that carry a message."""
+    carrying = [r["person_id"] for r in owners if r["contact_point_id"]]
     pk_of = dict(
-        Recipient.objects.filter(
-            campaign=campaign, person_id__in=[r.person_id for r in owners if r.contact_point_id]
-        ).values_list("person_id", "pk")
+        Recipient.objects.filter(campaign=campaign, person_id__in=carrying).values_list(
+            "person_id", "pk"
+        )
     )
-    return {_value_of(points, r): pk_of[r.person_id] for r in owners if r.contact_point_id}
-
-
-def _value_of(points: dict[int, list[Point]], recipient: Recipient) -> str:
-    for point in points.get(recipient.person_id, []):
-        if point.pk == recipient.contact_point_id:
-            return point.value
-    raise LookupError(recipient.contact_point_id)
+    return {chosen[person_id][1].value: pk_of[person_id] for person_id in carrying}
 
 
 def fanout_chunk(*, campaign_id: int) -> bool:
@@ -419,7 +426,7 @@ def _remind_chunk(campaign: Campaign, ids: list[int], number: int, tzs: dict[int
             choice = chosen[row.recipient_id]
             row.channel = choice[0] if choice else ""
             link = issued.get(person_of[row.recipient_id])
-            row.link_id = link.link.pk if link else None
+            row.link_id = link.link_id if link else None
         Reminder.objects.bulk_update(rows, ["channel", "link"], batch_size=500)
         Recipient.objects.filter(pk__in=[r[0] for r in recipients]).update(reminders_sent=number)
         audit_record(

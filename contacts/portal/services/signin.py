@@ -390,18 +390,25 @@ def _issued_by(actor) -> str:
     return str(actor)[:120] if isinstance(actor, str) else f"user:{actor.pk}"
 
 
+def link_fields(*, person_id: int, expires_at: datetime, issued_by: str) -> tuple[dict, str]:
+    """A new personal link's field values and its raw token: the row holds only the token's
+    keyed hash. The one definition of a link row, for one link or a campaign's thousands."""
+    token = new_token()
+    fields = {
+        "person_id": person_id,
+        "token_hash": keyed_hash("link", token),
+        "expires_at": expires_at,
+        "issued_by": issued_by,
+    }
+    return fields, token
+
+
 def _unsaved_link(
     *, person_id: int, expires_at: datetime, issued_by: str
 ) -> tuple[PortalLink, str]:
-    """A new link row (not saved yet) and its raw token; the row holds only the token's hash."""
-    token = new_token()
-    link = PortalLink(
-        person_id=person_id,
-        token_hash=keyed_hash("link", token),
-        expires_at=expires_at,
-        issued_by=issued_by,
-    )
-    return link, token
+    """A new link row (not saved yet) and its raw token."""
+    fields, token = link_fields(person_id=person_id, expires_at=expires_at, issued_by=issued_by)
+    return PortalLink(**fields), token
 
 
 @transaction.atomic
