@@ -17,8 +17,10 @@ def quiet_hours() -> tuple[time, time]:
 
 
 def chunk_size() -> int:
-    """Guardians per fan-out chunk: one transaction writes their recipients, links and messages."""
-    return int(_get("CAMPAIGNS_CHUNK", 1000))
+    """Guardians per fan-out chunk: one transaction writes their recipients, links and messages.
+    Each chunk costs a dozen statements and a commit besides its rows; 2,000 guardians keep that
+    small beside the rows while the campaign row stays locked well under a second."""
+    return int(_get("CAMPAIGNS_CHUNK", 2000))
 
 
 def link_base_url() -> str:
