@@ -31,6 +31,9 @@ from .lifecycle import SYSTEM_ACTOR
 
 logger = logging.getLogger(__name__)
 
+# Addresses per query when looking for the adults outside a chunk who share its addresses.
+ADDRESS_BATCH = 500
+
 
 @dataclass(frozen=True)
 class Point:
@@ -215,14 +218,17 @@ def _owners_before(campaign: Campaign, in_span: Q, addresses: set[str]) -> dict[
     person) unique index). Each chunk's cost is its own however many recipients the campaign
     already has, and the plan does not hang on the statistics of a recipients table that is
     filling up while the fan-out runs."""
-    if not addresses:
-        return {}
-    sharing = set(
-        ContactPoint.objects.filter(value__in=addresses)
-        .exclude(in_span)
-        .order_by()
-        .values_list("person_id", flat=True)
-    )
+    listed = sorted(addresses)
+    sharing: set[int] = set()
+    # A few hundred values at a time: PostgreSQL reads a short list through the value index, a
+    # list of thousands by scanning every contact point.
+    for start in range(0, len(listed), ADDRESS_BATCH):
+        sharing.update(
+            ContactPoint.objects.filter(value__in=listed[start : start + ADDRESS_BATCH])
+            .exclude(in_span)
+            .order_by()
+            .values_list("person_id", flat=True)
+        )
     if not sharing:
         return {}
     return dict(
