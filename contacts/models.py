@@ -26,11 +26,9 @@ class School(models.Model):
 class StudentQuerySet(models.QuerySet):
     def children_of(self, person_ids) -> "StudentQuerySet":
         """The active students these people are a custodial legal guardian of (siblings in
-        every school). `person_ids` is an id, a list of ids or a queryset of ids."""
-        if isinstance(person_ids, int):
-            person_ids = [person_ids]
-        links = StudentContact.objects.guardianships().filter(person_id__in=person_ids)
-        return self.filter(active=True, pk__in=links.values("student_id"))
+        every school): `StudentContact.objects.children_ids_of`. `person_ids` is an id, a list of
+        ids or a queryset of ids."""
+        return self.filter(pk__in=StudentContact.objects.children_ids_of(person_ids))
 
 
 class Student(models.Model):
@@ -171,6 +169,16 @@ class StudentContactQuerySet(models.QuerySet):
             student__active=True,
             pickup_status__in=StudentContact.CUSTODIAL_PICKUP,
         )
+
+    def children_ids_of(self, person_ids) -> "StudentContactQuerySet":
+        """The ids of the children of these people (the students of their `guardianships`, so
+        active ones only), as a values queryset: a subquery inside another filter, a list of
+        {"student_id": ...} when read. `person_ids` is an id, a list of ids or a queryset of
+        ids. The rule behind `Student.objects.children_of`, for queries that need only the ids
+        (one subquery less)."""
+        if isinstance(person_ids, int):
+            person_ids = [person_ids]
+        return self.guardianships().filter(person_id__in=person_ids).values("student_id")
 
 
 class StudentContact(models.Model):

@@ -25,15 +25,14 @@ def portal_session_get(key: str | None) -> PortalSession | None:
     revoked."""
     if not key:
         return None
-    return (
-        PortalSession.objects.filter(
+    try:
+        return PortalSession.objects.select_related("person").get(
             key_hash=keyed_hash("session", key),
             revoked_at__isnull=True,
             expires_at__gt=timezone.now(),
         )
-        .select_related("person")
-        .first()
-    )
+    except PortalSession.DoesNotExist:
+        return None
 
 
 CHILD_ORDER = ("last_name", "first_name", "id")
@@ -60,7 +59,9 @@ def children_of(guardian: Person) -> QuerySet[Student]:
 
 
 def children_ids_of(guardian: Person) -> list[int]:
-    return list(Student.objects.children_of(guardian.pk).values_list("pk", flat=True))
+    """The ids of the guardian's children (`children_of`), in id order."""
+    ids = StudentContact.objects.children_ids_of(guardian.pk).order_by("student_id")
+    return list(ids.values_list("student_id", flat=True))
 
 
 def household_of(guardian: Person, *, child=None) -> list[Student]:
@@ -73,12 +74,13 @@ def household_of(guardian: Person, *, child=None) -> list[Student]:
     its child, the child's school and the adult; and those adults' phones. Every child appears,
     because the guardian's own link to the child is one of its shown contacts (a custodial
     guardianship is never a prohibited pickup)."""
-    children = Student.objects.children_of(guardian.pk)
+    of_children = StudentContact.objects.filter(
+        student__in=StudentContact.objects.children_ids_of(guardian.pk)
+    )
     if child is not None:
-        children = children.filter(pk=child)
+        of_children = of_children.filter(student_id=child)
     links = list(
-        StudentContact.objects.filter(student__in=children)
-        .exclude(pickup_status=PROHIBITED)
+        of_children.exclude(pickup_status=PROHIBITED)
         .select_related("student__school", "person")
         .only(*HOUSEHOLD_FIELDS)
         .order_by(
