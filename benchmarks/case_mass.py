@@ -164,6 +164,7 @@ def run() -> dict:
         failed = Message.objects.filter(cause_id=case_id, status=Message.Status.FAILED).count()
     finally:
         stack.stop_worker(worker)
+        fake.stop()
     return {
         "name": "case_mass",
         "value": round(commit_s, 3),
