@@ -219,7 +219,7 @@ def _owners_before(campaign: Campaign, in_span: Q, addresses: set[str]) -> dict[
     already has, and the plan does not hang on the statistics of a recipients table that is
     filling up while the fan-out runs."""
     listed = sorted(addresses)
-    sharing: set[int] = set()
+    sharing: set[tuple[int, str]] = set()
     # A few hundred values at a time: PostgreSQL reads a short list through the value index, a
     # list of thousands by scanning every contact point.
     for start in range(0, len(listed), ADDRESS_BATCH):
@@ -227,16 +227,16 @@ def _owners_before(campaign: Campaign, in_span: Q, addresses: set[str]) -> dict[
             ContactPoint.objects.filter(value__in=listed[start : start + ADDRESS_BATCH])
             .exclude(in_span)
             .order_by()
-            .values_list("person_id", flat=True)
+            .values_list("person_id", "value")
         )
     if not sharing:
         return {}
     return dict(
         Recipient.objects.filter(
             campaign=campaign,
-            person_id__in=sharing,
+            person_id__in={person_id for person_id, _value in sharing},
             shared_with__isnull=True,
-            contact_point__value__in=addresses,
+            contact_point__value__in={value for _person_id, value in sharing},
         ).values_list("contact_point__value", "pk")
     )
 
