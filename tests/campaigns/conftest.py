@@ -1,7 +1,6 @@
-"""Campaign fixtures: a campaign factory, the staff shell's stand-in template, a small district."""
+"""Campaign fixtures: a campaign factory, a small district."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,16 +14,10 @@ from tests.factories import (
     StudentFactory,
 )
 
-STAND_IN = Path(__file__).parent / "templates"
-
 
 @pytest.fixture(autouse=True)
-def staff_shell(settings):
-    """The staff shell's `staff/base.html` (title, extra_head, content blocks) until it is on
-    main: a stand-in, found only by these tests."""
-    templates = [dict(t) for t in settings.TEMPLATES]
-    templates[0]["DIRS"] = [*templates[0]["DIRS"], STAND_IN]
-    settings.TEMPLATES = templates
+def send_window_all_day(settings):
+    """Reminders may go at any hour the tests run; the quiet hours have tests of their own."""
     settings.CAMPAIGNS_SEND_WINDOW = ("00:00", "23:59")
 
 
